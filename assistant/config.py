@@ -1,0 +1,143 @@
+"""Settings: code defaults < ``vita.toml`` < ``VITA_*`` environment variables.
+
+One frozen :class:`Settings` object is built at start-up and passed down explicitly; no module
+reads the environment on its own. Every field can be set in ``vita.toml`` (same name, at top
+level or under ``[vita]``) or as ``VITA_<NAME>`` in the environment. Lists are comma-separated
+in the environment. Unknown keys in ``vita.toml`` are an error, so a typo never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting and the source."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the defaults a single-machine install uses."""
+
+    # where things live
+    data_dir: Path = Path("var")
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    web_dir: Path = PROJECT_ROOT / "web"
+
+    # serving
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    allowed_origins: tuple[str, ...] = ()
+    log_level: str = "info"
+
+    # sessions: "sqlite" (file in data_dir), "memory" (tests), or a redis:// URL (scale-out)
+    session_store: str = "sqlite"
+    default_locale: str = "en-US"
+
+    # skills: registry names, in the order they are tried on equal score
+    skills: tuple[str, ...] = ("smalltalk",)
+    fallback_skill: str = "smalltalk"
+    router_threshold: float = 0.35
+    router_switch_margin: float = 0.25
+    skill_timeout_s: float = 30.0
+
+    # safety screen
+    safety_semantic: bool = True
+    embedder: str = "minilm"  # "minilm" (packaged all-MiniLM-L6-v2) or "hash" (tests)
+
+    # input limits
+    max_message_chars: int = 4000
+    max_frame_bytes: int = 8 * 1024 * 1024
+    max_image_bytes: int = 5 * 1024 * 1024
+    rate_limit_per_minute: int = 60
+    rate_limit_burst: int = 10
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "vita.db"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (values are coerced like environment strings)."""
+        return dataclasses.replace(self, **{k: _coerce(k, v, "replace()") for k, v in changes.items()})
+
+    @classmethod
+    def load(
+        cls,
+        toml_path: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Build settings from defaults, then ``vita.toml``, then ``VITA_*``, then ``overrides``.
+
+        Args:
+            toml_path: file to read; defaults to ``$VITA_CONFIG`` or ``./vita.toml`` if present.
+            env: environment to read (``os.environ`` when omitted).
+            overrides: explicit values, e.g. from command-line flags; ``None`` values are ignored.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        path = toml_path or Path(env.get("VITA_CONFIG", "vita.toml"))
+        if path.is_file():
+            with path.open("rb") as fh:
+                try:
+                    raw = tomllib.load(fh)
+                except tomllib.TOMLDecodeError as exc:
+                    raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+            table = raw.get("vita", raw)
+            for key, value in table.items():
+                values[key] = _coerce(key, value, str(path))
+        for name in _FIELDS:
+            env_key = f"VITA_{name.upper()}"
+            if env_key in env:
+                values[name] = _coerce(name, env[env_key], env_key)
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = _coerce(key, value, "command line")
+        return cls(**values)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_HINTS = get_type_hints(Settings)
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    """Turn a TOML or environment value into the field's type, with a readable error."""
+    if name not in _FIELDS:
+        raise SettingsError(f"{source}: unknown setting {name!r}")
+    hint = _HINTS[name]
+    try:
+        if hint is Path:
+            return Path(value).expanduser()
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"expected true/false, got {value!r}")
+        if hint is int:
+            if isinstance(value, bool):
+                raise ValueError("expected a whole number")
+            return int(value)
+        if hint is float:
+            return float(value)
+        if hint == tuple[str, ...]:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{source}: bad value for {name}: {exc}") from exc
+
+
+__all__ = ["PROJECT_ROOT", "Settings", "SettingsError"]
