@@ -1,0 +1,1 @@
+"""Thin channel adapters (websocket, REST, terminal). No dialogue logic lives here."""

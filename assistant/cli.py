@@ -1,0 +1,150 @@
+"""The ``vita`` command.
+
+Sub-commands in this version: ``serve`` (web chat, websocket and REST), ``chat`` (terminal),
+``ask`` (one turn, printed or as JSON). The skill issues add ``triage``, ``plan``,
+``image-check``, ``index``, ``train``, ``eval`` and ``bench``. Flags override ``vita.toml`` and
+``VITA_*`` (see :mod:`assistant.config`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant import __version__
+from assistant.config import Settings, SettingsError
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="where sessions and indexes live (default ./var)")
+    parser.add_argument("--config", type=Path, help="a vita.toml to read (default ./vita.toml)")
+    parser.add_argument("--locale", help="e.g. en-GB: picks emergency numbers (default en-US)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vita",
+        description="Vita, a health and fitness assistant. Not a doctor: in an emergency call your local emergency number.",
+    )
+    parser.add_argument("--version", action="version", version=f"vita {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the web chat, websocket and REST API")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="log level")
+    _common(serve)
+
+    chat = sub.add_parser("chat", help="chat in this terminal")
+    chat.add_argument("--session", help="resume a session by id")
+    _common(chat)
+
+    ask = sub.add_parser("ask", help="ask one question and print the answer")
+    ask.add_argument("text", help="what to say to Vita")
+    ask.add_argument("--json", action="store_true", help="print the replies as JSON")
+    ask.add_argument("--session", help="continue a stored session by id (default: a one-off session)")
+    _common(ask)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    return Settings.load(
+        toml_path=args.config,
+        data_dir=args.data_dir,
+        default_locale=args.locale,
+        **extra,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"Vita is starting on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True)
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "ws_max_size": settings.max_frame_bytes + 1024 * 1024,
+    }
+    if settings.workers > 1:
+        # Each worker process rebuilds the same settings from the environment.
+        for key, value in {
+            "VITA_DATA_DIR": str(settings.data_dir),
+            "VITA_DEFAULT_LOCALE": settings.default_locale,
+        }.items():
+            os.environ[key] = value
+        if args.config:
+            os.environ["VITA_CONFIG"] = str(args.config)
+        uvicorn.run("assistant.server:app_from_environment", factory=True, workers=settings.workers, **common)
+    else:
+        from assistant.server import create_app
+
+        uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from assistant.channels.repl import render_reply
+    from assistant.runtime import Runtime
+    from assistant.validation import InputError
+
+    store = None if args.session else "memory"
+    settings = _settings(args, session_store=store)
+    runtime = Runtime.build(settings)
+    try:
+        runtime.warm_up()
+        manager = runtime.manager
+        session_id = args.session or manager.new_session()
+        try:
+            msg = runtime.user_message(session_id, args.text, locale=args.locale)
+        except InputError as err:
+            print(err.message(runtime.prompts), file=sys.stderr)
+            return 2
+        replies = asyncio.run(manager.handle(msg))
+    finally:
+        runtime.close()
+    if args.json:
+        print(json.dumps({"session_id": session_id, "replies": [r.to_dict() for r in replies]}, indent=2))
+    else:
+        console = Console()
+        for reply in replies:
+            render_reply(console, reply)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from assistant.channels.repl import run_chat
+
+    logging.basicConfig(level=logging.WARNING)
+    return run_chat(_settings(args), session_id=args.session)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        handler = {"serve": _serve, "chat": _chat, "ask": _ask}[args.command]
+        return handler(args)
+    except SettingsError as err:
+        print(f"vita: configuration error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

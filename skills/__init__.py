@@ -1,0 +1,1 @@
+"""Vita's skills, one folder each. A skill knows nothing of websockets or terminals."""

@@ -1,0 +1,1 @@
+"""Greetings, help, thanks, goodbyes, start-over and the friendly fallback."""
