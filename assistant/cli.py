@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 from assistant import __version__
@@ -22,7 +23,9 @@ from assistant.config import Settings, SettingsError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="where sessions and indexes live (default ./var)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="where sessions and indexes live (default ./var)"
+    )
     parser.add_argument("--config", type=Path, help="a vita.toml to read (default ./vita.toml)")
     parser.add_argument("--locale", help="e.g. en-GB: picks emergency numbers (default en-US)")
 
@@ -39,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
-    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="log level")
+    serve.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], help="log level"
+    )
     _common(serve)
 
     chat = sub.add_parser("chat", help="chat in this terminal")
@@ -49,12 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask one question and print the answer")
     ask.add_argument("text", help="what to say to Vita")
     ask.add_argument("--json", action="store_true", help="print the replies as JSON")
-    ask.add_argument("--session", help="continue a stored session by id (default: a one-off session)")
+    ask.add_argument(
+        "--session", help="continue a stored session by id (default: a one-off session)"
+    )
     _common(ask)
     return parser
 
 
-def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings.load(
         toml_path=args.config,
         data_dir=args.data_dir,
@@ -66,10 +73,16 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = _settings(args, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"Vita is starting on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True)
-    common = {
+    settings = _settings(
+        args, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    print(
+        f"Vita is starting on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True
+    )
+    common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
@@ -84,7 +97,12 @@ def _serve(args: argparse.Namespace) -> int:
             os.environ[key] = value
         if args.config:
             os.environ["VITA_CONFIG"] = str(args.config)
-        uvicorn.run("assistant.server:app_from_environment", factory=True, workers=settings.workers, **common)
+        uvicorn.run(
+            "assistant.server:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            **common,
+        )
     else:
         from assistant.server import create_app
 
@@ -115,7 +133,11 @@ def _ask(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     if args.json:
-        print(json.dumps({"session_id": session_id, "replies": [r.to_dict() for r in replies]}, indent=2))
+        print(
+            json.dumps(
+                {"session_id": session_id, "replies": [r.to_dict() for r in replies]}, indent=2
+            )
+        )
     else:
         console = Console()
         for reply in replies:

@@ -67,7 +67,9 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values are coerced like environment strings)."""
-        return dataclasses.replace(self, **{k: _coerce(k, v, "replace()") for k, v in changes.items()})
+        return dataclasses.replace(
+            self, **{k: _coerce(k, v, "replace()") for k, v in changes.items()}
+        )
 
     @classmethod
     def load(

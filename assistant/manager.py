@@ -169,7 +169,9 @@ class DialogueManager:
             fallback=self.settings.fallback_skill,
         )
         skill = route.skill
-        log.debug("routed to %s (%s, %.2f) scores=%s", skill.name, route.reason, route.score, route.scores)
+        log.debug(
+            "routed to %s (%s, %.2f) scores=%s", skill.name, route.reason, route.score, route.scores
+        )
         events: list[Event] = []
         if state.active_skill and state.active_skill != skill.name:
             events.append(SkillEnded(skill=state.active_skill))

@@ -22,7 +22,10 @@ _L = 0.4  # a weak cue
 
 INTENT_PATTERNS: Mapping[str, tuple[tuple[str, float], ...]] = {
     "greet": (
-        (r"^(hi+|hey+|hello+|hiya|howdy|yo|hallo|good (morning|afternoon|evening)|greetings)\b", _W),
+        (
+            r"^(hi+|hey+|hello+|hiya|howdy|yo|hallo|good (morning|afternoon|evening)|greetings)\b",
+            _W,
+        ),
         (r"\b(hi|hello|hey) (there|vita)\b", _W),
     ),
     "help": (
@@ -33,20 +36,30 @@ INTENT_PATTERNS: Mapping[str, tuple[tuple[str, float], ...]] = {
         (r"\bwho are you\b|\bwhat are you\b", _W),
         (r"\bcan you help\b", _M),
     ),
-    "thanks": (
-        (r"\b(thanks|thank you|thx|ty|cheers|much appreciated|appreciate it)\b", _W),
-    ),
+    "thanks": ((r"\b(thanks|thank you|thx|ty|cheers|much appreciated|appreciate it)\b", _W),),
     "goodbye": ((r"^(bye|goodbye|see you|see ya|good night|cya|farewell)\b", _W),),
     "reset": (
-        (r"\b(start over|start again|restart|reset|new conversation|from scratch|clear (this|chat))\b", _W),
+        (
+            r"\b(start over|start again|restart|reset|new conversation|from scratch|clear (this|chat))\b",
+            _W,
+        ),
         (r"^(cancel|stop|never ?mind|forget it)\W*$", _W),
     ),
     "affirm": ((r"^(yes|yeah|yep|yup|sure|ok(ay)?|correct|right|definitely|of course)\b", _W),),
     "deny": ((r"^(no|nope|nah|not really|none|never)\b", _W),),
     "symptom": (
-        (r"\b(hurts?|hurting|pain(ful)?|aches?|aching|sore|fever|cough(ing)?|rash|itch(y|ing)?)\b", _M),
-        (r"\b(dizzy|nause(a|ous)|vomit(ing)?|throwing up|diarrh(o)?ea|headache|migraine|swollen)\b", _M),
-        (r"\b(i feel|i've been feeling|i am feeling|i'm feeling) (sick|unwell|ill|awful|bad)\b", _W),
+        (
+            r"\b(hurts?|hurting|pain(ful)?|aches?|aching|sore|fever|cough(ing)?|rash|itch(y|ing)?)\b",
+            _M,
+        ),
+        (
+            r"\b(dizzy|nause(a|ous)|vomit(ing)?|throwing up|diarrh(o)?ea|headache|migraine|swollen)\b",
+            _M,
+        ),
+        (
+            r"\b(i feel|i've been feeling|i am feeling|i'm feeling) (sick|unwell|ill|awful|bad)\b",
+            _W,
+        ),
         (r"\b(symptoms?|should i see a doctor|is it serious)\b", _M),
     ),
     "workout": (
@@ -98,7 +111,11 @@ _WORD_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3, "several": 4,
 }  # fmt: skip
-_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len, reverse=True)) + ")"
+_NUM = (
+    r"(\d+(?:\.\d+)?|"
+    + "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len, reverse=True))
+    + ")"
+)
 _UNIT = r"(minute|hour|day|week|month|year)s?"
 _DURATION = re.compile(
     rf"\b(?:for|past|last|over|about|almost|nearly|around|since)\s+(?:the\s+)?(?:last\s+)?{_NUM}\s*{_UNIT}\b"
@@ -110,14 +127,23 @@ _AGE = re.compile(
 )
 _DAYS_PER_WEEK = re.compile(rf"\b{_NUM}\s*(?:days?|times?|x)\s*(?:a|per|each|every|/)\s*week\b")
 _MINUTES = re.compile(r"\b(\d{1,3})\s*(?:minutes?|mins?)\b(?!\s*(?:ago|later))")
-_FEMALE = re.compile(r"\b(i'?m|i am) (a )?(woman|female|girl|pregnant)\b|\bmy (wife|mum|mom|daughter|sister)\b")
-_MALE = re.compile(r"\b(i'?m|i am) (a )?(man|male|guy|boy)\b|\bmy (husband|dad|father|son|brother)\b")
+_FEMALE = re.compile(
+    r"\b(i'?m|i am) (a )?(woman|female|girl|pregnant)\b|\bmy (wife|mum|mom|daughter|sister)\b"
+)
+_MALE = re.compile(
+    r"\b(i'?m|i am) (a )?(man|male|guy|boy)\b|\bmy (husband|dad|father|son|brother)\b"
+)
 
 
 def normalise(text: str) -> str:
     """Lower-case, NFKC-fold, straighten quotes, collapse whitespace, drop control characters."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = (
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+    )
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -142,41 +168,49 @@ def intent_scores(text: str) -> dict[str, float]:
     return scores
 
 
+def _age(text: str) -> int | None:
+    for match in _AGE.finditer(text):
+        value = int(match.group(1) or match.group(2))
+        if 0 < value < 120:
+            return value
+    return None
+
+
+def _duration_days(text: str) -> float | None:
+    match = _DURATION.search(text)
+    if match:
+        amount, unit = match.group(1, 2) if match.group(1) else match.group(3, 4)
+        return round(_number(amount) * _UNIT_DAYS[unit], 4)
+    if re.search(r"\b(since yesterday|last night)\b", text):
+        return 1.0
+    if re.search(r"\b(today|this morning|just now|an hour ago)\b", text):
+        return 0.25
+    return None
+
+
+def _days_per_week(text: str) -> int | None:
+    match = _DAYS_PER_WEEK.search(text)
+    days = int(_number(match.group(1))) if match else None
+    return days if days is not None and 1 <= days <= 7 else None
+
+
 def extract_entities(text: str) -> Entities:
     """Pull age, sex, duration, body parts, symptoms, equipment, days/week, minutes."""
-    age: int | None = None
-    for m in _AGE.finditer(text):
-        value = int(m.group(1) or m.group(2))
-        if 0 < value < 120:
-            age = value
-            break
     sex: Literal["female", "male"] | None = None
     if _FEMALE.search(text):
         sex = "female"
     elif _MALE.search(text):
         sex = "male"
-    duration = None
-    if m := _DURATION.search(text):
-        amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        duration = round(_number(amount) * _UNIT_DAYS[unit], 4)
-    elif re.search(r"\b(since yesterday|last night)\b", text):
-        duration = 1.0
-    elif re.search(r"\b(today|this morning|just now|an hour ago)\b", text):
-        duration = 0.25
-    days = None
-    if m := _DAYS_PER_WEEK.search(text):
-        days = int(_number(m.group(1)))
-        days = days if 1 <= days <= 7 else None
-    minutes = int(m.group(1)) if (m := _MINUTES.search(text)) else None
+    minutes = _MINUTES.search(text)
     return Entities(
-        age=age,
+        age=_age(text),
         sex=sex,
-        duration_days=duration,
+        duration_days=_duration_days(text),
         body_parts=tuple(p for p in BODY_PARTS if re.search(rf"\b{p}s?\b", text)),
         symptoms=tuple(s for s in SYMPTOMS if s in text),
         equipment=tuple(n for n, p in _EQUIPMENT.items() if p.search(text)),
-        days_per_week=days,
-        minutes=minutes,
+        days_per_week=_days_per_week(text),
+        minutes=int(minutes.group(1)) if minutes else None,
     )
 
 

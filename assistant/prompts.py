@@ -30,7 +30,9 @@ class Prompts:
         if not directory.is_dir():
             raise PromptError(f"prompts folder not found: {directory}")
         self.directory = directory
-        self._env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        self._env = Environment(
+            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+        )
         self._templates: dict[str, list[Template]] = {}
         self._raw: dict[str, Any] = {}
         for path in sorted(directory.rglob("*.yaml")):

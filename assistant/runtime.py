@@ -76,7 +76,9 @@ class Runtime:
 
     def warm_up_in_background(self) -> threading.Thread:
         if self._warm_thread is None:
-            self._warm_thread = threading.Thread(target=self._warm_quietly, name="vita-warm", daemon=True)
+            self._warm_thread = threading.Thread(
+                target=self._warm_quietly, name="vita-warm", daemon=True
+            )
             self._warm_thread.start()
         return self._warm_thread
 

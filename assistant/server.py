@@ -65,10 +65,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         )
 
     @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         length = request.headers.get("content-length", "0")
         if length.isdigit() and int(length) > settings.max_frame_bytes:
-            err = InputError("frame_too_large", status=413, size=int(length), limit=settings.max_frame_bytes)
+            err = InputError(
+                "frame_too_large", status=413, size=int(length), limit=settings.max_frame_bytes
+            )
             return _error(request, err)
         response = await call_next(request)
         for key, value in _SECURITY_HEADERS.items():
@@ -103,14 +107,18 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _error(request, InputError("invalid_json", detail=str(errors[0].get("msg", ""))))
         first = errors[0] if errors else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        detail = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+        detail = (
+            f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+        )
         return _error(request, InputError("bad_request", status=422, detail=detail[:300]))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
         if code is None:
-            return _error(request, InputError("bad_request", status=exc.status_code, detail=str(exc.detail)))
+            return _error(
+                request, InputError("bad_request", status=exc.status_code, detail=str(exc.detail))
+            )
         return _error(request, InputError(code, status=exc.status_code))
 
     @app.exception_handler(Exception)

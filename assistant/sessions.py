@@ -151,15 +151,19 @@ class SQLiteSessionStore:
         )
 
     def exists(self, session_id: str) -> bool:
-        row = self._conn().execute(
-            "SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,))
+            .fetchone()
+        )
         return row is not None
 
     def load(self, session_id: str) -> list[Event]:
-        rows = self._conn().execute(
-            "SELECT payload FROM events WHERE session_id = ? ORDER BY seq", (session_id,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT payload FROM events WHERE session_id = ? ORDER BY seq", (session_id,))
+            .fetchall()
+        )
         return [event_from_dict(json.loads(payload)) for (payload,) in rows]
 
     def append(self, session_id: str, events: Sequence[Event]) -> None:

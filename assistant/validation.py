@@ -84,7 +84,9 @@ def sniff_mime(data: bytes) -> str | None:
 def decode_image(data_b64: str, settings: Settings) -> ImageData:
     """Decode a base64 image, check its size, its real type and that it opens."""
     if len(data_b64) > settings.max_image_bytes * 4 // 3 + 8:
-        raise InputError("image_too_large", size=len(data_b64) * 3 // 4, limit=settings.max_image_bytes)
+        raise InputError(
+            "image_too_large", size=len(data_b64) * 3 // 4, limit=settings.max_image_bytes
+        )
     if data_b64.startswith("data:") and "," in data_b64:
         data_b64 = data_b64.split(",", 1)[1]  # tolerate a data: URL as browsers produce them
     try:
@@ -101,10 +103,18 @@ def decode_image(data_b64: str, settings: Settings) -> ImageData:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 if img.width * img.height > MAX_IMAGE_PIXELS:
-                    raise InputError("image_too_large", size=len(data), limit=settings.max_image_bytes)
+                    raise InputError(
+                        "image_too_large", size=len(data), limit=settings.max_image_bytes
+                    )
                 img.verify()
     except InputError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+    ):
         raise InputError("image_corrupt") from None
     return ImageData(data=data, mime=mime)

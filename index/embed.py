@@ -11,6 +11,7 @@ index use it; ``assistant`` depends on ``index.embed`` only, and ``index`` impor
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import threading
@@ -50,7 +51,7 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = re.findall(r"[a-z0-9']+", text.lower())
-            grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+            grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
             for gram in grams:
                 digest = hashlib.blake2b(gram.encode(), digest_size=8).digest()
                 value = int.from_bytes(digest, "little")
@@ -91,7 +92,7 @@ class MiniLMEmbedder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> Vectors:
         self.load()
-        vectors = self._model.encode(
+        vectors: Any = self._model.encode(
             list(texts),
             batch_size=batch_size,
             convert_to_numpy=True,
@@ -104,7 +105,8 @@ class MiniLMEmbedder:
 def _normalise(vectors: Vectors) -> Vectors:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32)
+    out: Vectors = (vectors / norms).astype(np.float32)
+    return out
 
 
 def load_embedder(kind: str) -> Embedder:

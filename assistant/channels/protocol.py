@@ -25,7 +25,9 @@ class _Strict(BaseModel):
 
 class ImagePayload(_Strict):
     data: str = Field(description="the image file, base64-encoded (a data: URL is accepted)")
-    mime: str | None = Field(default=None, description="declared type; the bytes are sniffed anyway")
+    mime: str | None = Field(
+        default=None, description="declared type; the bytes are sniffed anyway"
+    )
 
 
 class HelloFrame(_Strict):
@@ -62,7 +64,9 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     session_id: str | None = Field(default=None, description="omit to start a new conversation")
     text: str = Field(default="", description="what the user said")
-    locale: str | None = Field(default=None, description="e.g. en-US, en-GB: picks emergency numbers")
+    locale: str | None = Field(
+        default=None, description="e.g. en-US, en-GB: picks emergency numbers"
+    )
     quick_reply: str | None = Field(default=None, description="value of a tapped quick reply")
     image: ImagePayload | None = None
 
@@ -84,7 +88,9 @@ def describe(exc: ValidationError) -> str:
     return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
 
 
-def parse_frame(raw: str | bytes, max_bytes: int) -> HelloFrame | MessageFrame | QuickReplyFrame | ResetFrame:
+def parse_frame(
+    raw: str | bytes, max_bytes: int
+) -> HelloFrame | MessageFrame | QuickReplyFrame | ResetFrame:
     """Parse one websocket frame (text, or binary that is rejected with a reason)."""
     if isinstance(raw, bytes):
         try:

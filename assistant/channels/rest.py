@@ -25,7 +25,9 @@ router = APIRouter()
 class ReplyModel(BaseModel):
     id: str
     text: str
-    cards: list[dict[str, Any]] = Field(description="typed cards: emergency, triage, plan, image_check")
+    cards: list[dict[str, Any]] = Field(
+        description="typed cards: emergency, triage, plan, image_check"
+    )
     citations: list[dict[str, Any]]
     quick_replies: list[dict[str, str]]
     skill: str
@@ -69,7 +71,11 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         rt.check_rate(f"client:{client}")
         session_id = ""
     msg = rt.user_message(
-        session_id or "pending", body.text, locale=body.locale, image=body.image, quick_reply=body.quick_reply
+        session_id or "pending",
+        body.text,
+        locale=body.locale,
+        image=body.image,
+        quick_reply=body.quick_reply,
     )
     if not await rt.wait_ready():
         raise InputError("unavailable", status=503)

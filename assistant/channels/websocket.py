@@ -18,7 +18,13 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from assistant.channels.protocol import HelloFrame, MessageFrame, QuickReplyFrame, ResetFrame, parse_frame
+from assistant.channels.protocol import (
+    HelloFrame,
+    MessageFrame,
+    QuickReplyFrame,
+    ResetFrame,
+    parse_frame,
+)
 from assistant.runtime import Runtime
 from assistant.types import Reply, UserMessage
 from assistant.validation import InputError, check_locale, check_session_id
@@ -88,8 +94,12 @@ class Connection:
     def _message(self, frame: MessageFrame | QuickReplyFrame) -> UserMessage:
         assert self.session_id is not None
         if isinstance(frame, MessageFrame):
-            return self.rt.user_message(self.session_id, frame.text, locale=self.locale, image=frame.image)
-        return self.rt.user_message(self.session_id, "", locale=self.locale, quick_reply=frame.value)
+            return self.rt.user_message(
+                self.session_id, frame.text, locale=self.locale, image=frame.image
+            )
+        return self.rt.user_message(
+            self.session_id, "", locale=self.locale, quick_reply=frame.value
+        )
 
     async def _hello(self, frame: HelloFrame) -> None:
         self.locale = check_locale(frame.locale) or self.locale
@@ -108,7 +118,9 @@ class Connection:
                     history = [t.to_dict() for t in state.history]
         if not resumed:
             self.session_id = await asyncio.to_thread(manager.new_session)
-        await self.send({"type": "hello", "session_id": self.session_id, "resumed": resumed, "history": history})
+        await self.send(
+            {"type": "hello", "session_id": self.session_id, "resumed": resumed, "history": history}
+        )
 
     async def _answer_turns(self) -> None:
         while (frame := await self.queue.get()) is not None:

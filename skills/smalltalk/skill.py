@@ -56,7 +56,9 @@ class SmalltalkSkill:
         if intent == "help":
             return SkillReply(self._help(p), quick_replies=self._menu(p, with_help=False))
         if intent == "reset":
-            return SkillReply(p.render("smalltalk.reset"), events=(Reset(),), quick_replies=self._menu(p))
+            return SkillReply(
+                p.render("smalltalk.reset"), events=(Reset(),), quick_replies=self._menu(p)
+            )
         return SkillReply(p.pick(f"smalltalk.{intent}", ctx.rng), quick_replies=self._menu(p))
 
     def _help(self, p: Prompts) -> str:

@@ -15,7 +15,9 @@ def test_defaults(tmp_path: Path) -> None:
 
 def test_toml_then_env_then_overrides(tmp_path: Path) -> None:
     toml = tmp_path / "vita.toml"
-    toml.write_text('[vita]\nport = 9000\nskills = ["smalltalk", "triage"]\nsafety_semantic = false\n')
+    toml.write_text(
+        '[vita]\nport = 9000\nskills = ["smalltalk", "triage"]\nsafety_semantic = false\n'
+    )
     s = Settings.load(env={}, toml_path=toml)
     assert s.port == 9000 and s.skills == ("smalltalk", "triage") and s.safety_semantic is False
     s = Settings.load(env={"VITA_PORT": "9100", "VITA_SKILLS": "smalltalk"}, toml_path=toml)

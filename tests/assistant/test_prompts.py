@@ -17,10 +17,12 @@ def test_project_prompts_load_and_render() -> None:
 
 
 def test_missing_template_and_variable_fail_loudly(tmp_path: Path) -> None:
-    (tmp_path / "g.yaml").write_text("hello: 'Hi {{ name }}'\nvariants: ['a {{ x }}', 'b {{ x }}']\n")
+    (tmp_path / "g.yaml").write_text(
+        "hello: 'Hi {{ name }}'\nvariants: ['a {{ x }}', 'b {{ x }}']\n"
+    )
     p = Prompts(tmp_path)
     assert p.render("g.hello", name="Ana") == "Hi Ana"
-    with pytest.raises(PromptError, match="g.nope"):
+    with pytest.raises(PromptError, match=r"g\.nope"):
         p.render("g.nope")
     with pytest.raises(PromptError, match="name"):
         p.render("g.hello")

@@ -42,7 +42,9 @@ def test_sqlite_survives_reopen(tmp_path: Path) -> None:
     first.append("sess0001", [UserSaid(text="remember me")])
     first.close()
     second = SQLiteSessionStore(path)
-    assert second.load("sess0001") == [UserSaid(text="remember me", ts=second.load("sess0001")[0].ts)]
+    assert second.load("sess0001") == [
+        UserSaid(text="remember me", ts=second.load("sess0001")[0].ts)
+    ]
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -117,6 +119,8 @@ def test_lock_serialises_one_session_but_not_others() -> None:
 
 def test_open_store(tmp_path: Path) -> None:
     assert isinstance(open_store(settings_for_tests(tmp_path)), MemorySessionStore)
-    assert isinstance(open_store(settings_for_tests(tmp_path, session_store="sqlite")), SQLiteSessionStore)
+    assert isinstance(
+        open_store(settings_for_tests(tmp_path, session_store="sqlite")), SQLiteSessionStore
+    )
     with pytest.raises(SettingsError):
         open_store(settings_for_tests(tmp_path, session_store="mongodb"))
