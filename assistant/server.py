@@ -115,6 +115,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            code = "invalid_json"  # Starlette's words for a body that is not UTF-8 JSON
         if code is None:
             return _error(
                 request, InputError("bad_request", status=exc.status_code, detail=str(exc.detail))

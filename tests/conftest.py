@@ -34,3 +34,11 @@ def client(settings: Settings) -> Iterator[TestClient]:
     """The real app (smalltalk + safety) over a memory store."""
     with TestClient(create_app(settings)) as c:
         yield c
+
+
+@pytest.fixture
+def patient_client(tmp_path: Path) -> Iterator[TestClient]:
+    """The real app with a rate limit high enough for tests that send many frames on purpose."""
+    settings = settings_for_tests(tmp_path, rate_limit_burst=1000)
+    with TestClient(create_app(settings)) as c:
+        yield c

@@ -60,7 +60,7 @@ def test_entities(text: str, field: str, value: object) -> None:
 
 
 def test_no_false_entities() -> None:
-    ents = analyse("3 days a week for 30 minutes").entities
+    ents = analyse("3 days a week, 30 minute sessions").entities
     assert ents.age is None and ents.duration_days is None
     assert analyse("I lost 20 kg").entities.age is None
 

@@ -75,11 +75,11 @@ def test_frames() -> None:
         '{"type":"quick_reply"}': "bad_frame",
         "[" * 5000 + "]" * 5000: "invalid_json",
         '{"type":"message","x":' + "[" * 100 + "]" * 100 + "}": "bad_frame",
-        '{"type":"message","text":"' + "x" * 2000 + '"}': "frame_too_large",
+        '{"type":"message","text":"' + "x" * 30_000 + '"}': "frame_too_large",
     }
     for raw, code in cases.items():
         with pytest.raises(InputError) as info:
-            parse_frame(raw, 1000)
+            parse_frame(raw, 20_000)
         assert info.value.code == code, raw[:40]
 
 

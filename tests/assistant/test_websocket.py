@@ -76,7 +76,8 @@ def test_unknown_and_malformed_session_ids_start_fresh(client: TestClient) -> No
         assert _until(ws, "hello")["resumed"] is False
 
 
-def test_bad_input_gets_error_frames_and_the_connection_lives(client: TestClient) -> None:
+def test_bad_input_gets_error_frames_and_the_connection_lives(patient_client: TestClient) -> None:
+    client = patient_client
     bad: list[tuple[str | bytes, str]] = [
         ('{"type":"message","text":""}', "empty_message"),
         ('{"type":"message","text":"' + "x" * 1_000_000 + '"}', "message_too_long"),
