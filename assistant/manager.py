@@ -136,7 +136,10 @@ class DialogueManager:
             screening = await asyncio.to_thread(self.safety.screen, msg.text)
             if screening.escalate:
                 log.warning(
-                    "session %s escalated: %s (%s)", msg.session_id, screening.rule, screening.score
+                    "session %s… escalated: %s (%.2f)",
+                    msg.session_id[:8],
+                    screening.rule,
+                    screening.score,
                 )
                 result = self.safety.reply(screening, locale, self.prompts)
                 skill_name = "safety"

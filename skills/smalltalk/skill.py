@@ -69,5 +69,5 @@ class SmalltalkSkill:
 
     def _menu(self, p: Prompts, with_help: bool = True) -> tuple[QuickReply, ...]:
         labels: dict[str, str] = p.data("smalltalk.quick_replies")
-        keys = [*self.enabled, "help"] if with_help else [*self.enabled, "start_over"]
+        keys = [*self.enabled, "help"] if with_help else list(self.enabled)
         return tuple(QuickReply(label=labels[k], value=labels[k]) for k in keys)

@@ -48,7 +48,6 @@ def test_help_lists_only_enabled_skills(tmp_path: Path) -> None:
     assert [q.label for q in more.quick_replies] == [
         "I have a symptom",
         "Plan my workouts",
-        "Start over",
     ]
     assert "not a doctor" in more.text
 
