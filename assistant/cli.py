@@ -15,8 +15,8 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from assistant import __version__
 from assistant.config import Settings, SettingsError
@@ -141,14 +141,13 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         console = Console()
         for reply in replies:
-            render_reply(console, reply)
+            render_reply(console, reply, prompts=runtime.prompts)
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
     from assistant.channels.repl import run_chat
 
-    logging.basicConfig(level=logging.WARNING)
     return run_chat(_settings(args), session_id=args.session)
 
 

