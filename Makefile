@@ -51,7 +51,7 @@ browser-deps:
 	else echo "chromium is not installed and cannot be installed here: browser tests will be skipped"; fi
 
 bench: setup
-	@echo "No benchmarks yet: they arrive with the skill and scale-out issues."
+	$(BIN)/python -m benchmarks.safety
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

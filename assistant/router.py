@@ -62,7 +62,9 @@ def choose(
     best, best_score = ranked[0]
 
     active = next((sv for sv in scored if sv[0].name == state.active_skill), None)
-    overtaken = active is not None and best is not active[0] and best_score > active[1] + switch_margin
+    overtaken = (
+        active is not None and best is not active[0] and best_score > active[1] + switch_margin
+    )
     if active is not None and active[1] >= threshold and not overtaken:
         return Route(active[0], active[1], "active", table)
     if best_score >= threshold:
