@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
@@ -146,11 +147,23 @@ class Connection:
         return await self.rt.manager.handle(turn)
 
 
+def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
+    """Browsers always send ``Origin``: accept the page's own origin and ``allowed_origins``.
+
+    Clients that send no ``Origin`` (scripts, the load generator) are not browsers and cannot be
+    used for cross-site websocket hijacking, so they are accepted.
+    """
+    if origin is None or "*" in allowed or origin in allowed:
+        return True
+    return urlsplit(origin).netloc == (host or "")
+
+
 async def websocket_endpoint(ws: WebSocket) -> None:
     runtime: Runtime = ws.app.state.runtime
-    allowed = runtime.settings.allowed_origins
-    origin = ws.headers.get("origin")
-    if allowed and origin and origin not in allowed and "*" not in allowed:
+    if not origin_allowed(
+        ws.headers.get("origin"), ws.headers.get("host"), runtime.settings.allowed_origins
+    ):
+        log.warning("websocket from a foreign origin refused: %s", ws.headers.get("origin"))
         await ws.close(code=1008)
         return
     await ws.accept()

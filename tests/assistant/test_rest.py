@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
+
+from assistant.server import create_app
+from assistant.testing import settings_for_tests
 
 
 def _err(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -97,3 +102,20 @@ def test_probes_docs_and_page(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "<html" in page.text.lower()
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_sessions_survive_an_app_restart(tmp_path: Path) -> None:
+    settings = settings_for_tests(tmp_path, session_store="sqlite")
+    with TestClient(create_app(settings)) as first:
+        sid = first.post("/api/v1/chat", json={"text": "hi"}).json()["session_id"]
+    with TestClient(create_app(settings)) as second:
+        r = second.post("/api/v1/chat", json={"session_id": sid, "text": "thanks"})
+        assert r.status_code == 200
+        transcript = second.get(f"/api/v1/sessions/{sid}").json()["transcript"]
+        assert [t.get("text") for t in transcript if t["role"] == "user"] == ["hi", "thanks"]
+
+
+def test_page_has_a_content_security_policy(client: TestClient) -> None:
+    csp = client.get("/").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "object-src 'none'" in csp
+    assert "content-security-policy" not in client.get("/docs").headers

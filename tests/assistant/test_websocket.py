@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from assistant.server import create_app
+from assistant.testing import settings_for_tests
 
 
 def _until(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
@@ -119,3 +125,23 @@ def test_reset_frame(client: TestClient) -> None:
         _hello(ws)
         ws.send_json({"type": "reset"})
         assert _until(ws, "reply")["skill"] == "system"
+
+
+def test_foreign_origins_are_refused(client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect("/ws", headers={"origin": "https://evil.example"}) as ws,
+    ):
+        ws.receive_json()
+    assert info.value.code == 1008
+    with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:
+        assert _hello(ws)["session_id"]
+
+
+def test_allowed_origins_setting(tmp_path: Path) -> None:
+    settings = settings_for_tests(tmp_path, allowed_origins="https://clinic.example")
+    with (
+        TestClient(create_app(settings)) as client,
+        client.websocket_connect("/ws", headers={"origin": "https://clinic.example"}) as ws,
+    ):
+        assert _hello(ws)["session_id"]
