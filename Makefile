@@ -47,7 +47,8 @@ browser-deps:
 	@if [ -x /usr/bin/chromium ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing chromium for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "could not install chromium: browser tests will be skipped"; \
 	else echo "chromium is not installed and cannot be installed here: browser tests will be skipped"; fi
 
 bench: setup

@@ -42,6 +42,7 @@ class Settings:
     # sessions: "sqlite" (file in data_dir), "memory" (tests), or a redis:// URL (scale-out)
     session_store: str = "sqlite"
     default_locale: str = "en-US"
+    history_limit: int = 200  # turns sent back to a client that resumes a session
 
     # skills: registry names, in the order they are tried on equal score
     skills: tuple[str, ...] = ("smalltalk",)

@@ -116,7 +116,8 @@ class Connection:
                 if await manager.exists(frame.session_id):
                     self.session_id, resumed = frame.session_id, True
                     state = await manager.state(frame.session_id)
-                    history = [t.to_dict() for t in state.history]
+                    limit = self.rt.settings.history_limit
+                    history = [t.to_dict() for t in state.history[-limit:]] if limit > 0 else []
         if not resumed:
             self.session_id = await asyncio.to_thread(manager.new_session)
         await self.send(

@@ -145,3 +145,17 @@ def test_allowed_origins_setting(tmp_path: Path) -> None:
         client.websocket_connect("/ws", headers={"origin": "https://clinic.example"}) as ws,
     ):
         assert _hello(ws)["session_id"]
+
+
+def test_resume_sends_at_most_history_limit_turns(tmp_path: Path) -> None:
+    settings = settings_for_tests(tmp_path, history_limit=3, rate_limit_burst=100)
+    with TestClient(create_app(settings)) as client:
+        with client.websocket_connect("/ws") as ws:
+            sid = _hello(ws)["session_id"]
+            for text in ("hi", "thanks", "bye"):
+                ws.send_json({"type": "message", "text": text})
+                _until(ws, "reply")
+        with client.websocket_connect("/ws") as ws:
+            history = _hello(ws, session_id=sid)["history"]
+            assert [t["role"] for t in history] == ["bot", "user", "bot"]
+            assert history[1]["text"] == "bye"
