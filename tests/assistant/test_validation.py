@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from assistant.channels.protocol import parse_frame
@@ -90,3 +93,42 @@ def test_token_bucket() -> None:
     assert limiter.allow("b")  # other keys are unaffected
     now[0] += 1.0  # one token per second comes back
     assert limiter.allow("a") and not limiter.allow("a")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=3000),
+        st.binary(max_size=3000),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=50),
+            lambda inner: (
+                st.lists(inner, max_size=5)
+                | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+            ),
+            max_leaves=40,
+        ).map(json.dumps),
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["hello", "message", "quick_reply", "reset", "x"])},
+            optional={
+                "text": st.one_of(st.text(max_size=100), st.integers(), st.none()),
+                "value": st.one_of(st.text(max_size=100), st.lists(st.integers())),
+                "session_id": st.one_of(st.text(max_size=70), st.integers()),
+                "image": st.one_of(
+                    st.none(),
+                    st.text(max_size=20),
+                    st.fixed_dictionaries({"data": st.text(max_size=40)}),
+                ),
+            },
+        ).map(json.dumps),
+    )
+)
+def test_frame_parser_only_ever_raises_input_error(raw: str | bytes) -> None:
+    try:
+        frame = parse_frame(raw, 2000)
+    except InputError as err:
+        assert err.code in {
+            "invalid_utf8", "binary_frame", "frame_too_large", "invalid_json", "bad_frame", "unknown_frame_type",
+        }  # fmt: skip
+    else:
+        assert frame.type in {"hello", "message", "quick_reply", "reset"}
