@@ -117,6 +117,7 @@ def _ask(args: argparse.Namespace) -> int:
     from assistant.runtime import Runtime
     from assistant.validation import InputError
 
+    logging.basicConfig(level=logging.ERROR)  # keep stdout and stderr clean for scripts
     store = None if args.session else "memory"
     settings = _settings(args, session_store=store)
     runtime = Runtime.build(settings)

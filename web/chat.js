@@ -287,7 +287,8 @@
     } else {
       wrap.appendChild(el("span", "call__number", number));
     }
-    if (label) wrap.appendChild(el("span", "call__label", label));
+    // labels are written to fit mid-sentence ("the 988 Lifeline"); as a caption they start upper-case
+    if (label) wrap.appendChild(el("span", "call__label", label.charAt(0).toUpperCase() + label.slice(1)));
     return wrap;
   }
 

@@ -169,7 +169,8 @@ def _emergency(card: Mapping[str, Any], p: Prompts) -> RenderableType:
     )
     parts += [Text(), call]
     if card.get("crisis_line"):
-        label = card.get("crisis_label") or ""
+        label = str(card.get("crisis_label") or "")
+        label = label[:1].upper() + label[1:]  # written to fit mid-sentence; here it starts a line
         parts.append(Text(_t(p, "call", label=label, number=card["crisis_line"]), style="bold red"))
     steps = [str(s) for s in card.get("steps") or ()]
     if steps:
