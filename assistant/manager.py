@@ -186,7 +186,7 @@ class DialogueManager:
             if not result.text.strip() and not result.cards:
                 raise ValueError("skill returned an empty reply")
         except Exception as exc:
-            log.exception("skill %s failed on session %s", skill.name, msg.session_id)
+            log.exception("skill %s failed on session %s…", skill.name, msg.session_id[:8])
             key = "system.skill_timeout" if isinstance(exc, TimeoutError) else "system.skill_failed"
             result = SkillReply(text=self.prompts.render(key), done=True)
             if state.active_skill == skill.name:

@@ -155,7 +155,7 @@ class Chat:
             except KeyboardInterrupt:
                 self.note(self.t("cancelled"))
             except Exception:  # the chat must survive anything a line can cause
-                log.exception("line failed on session %s", self.session_id)
+                log.exception("line failed on session %s…", self.session_id[:8])
                 self.error(InputError("internal").message(self.p))
         self.console.print()
         self.note(self.t("goodbye"))

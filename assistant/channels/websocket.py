@@ -134,7 +134,7 @@ class Connection:
             except InputError as err:
                 await self.send_error(err)
             except Exception:
-                log.exception("turn failed on %s", self.session_id)
+                log.exception("turn failed on session %s…", (self.session_id or "")[:8])
                 await self.send_error(InputError("internal", status=500))
             finally:
                 await self.send({"type": "typing", "on": False})
