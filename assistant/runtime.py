@@ -107,13 +107,15 @@ class Runtime:
         if quick_reply is not None:
             text = quick_reply
         picture = decode_image(image.data, self.settings) if image is not None else None
-        cleaned = check_text(text, self.settings, allow_empty=picture is not None)
+        # a photo may come without words; a tapped quick reply never is empty
+        allow_empty = picture is not None and quick_reply is None
+        cleaned = check_text(text, self.settings, allow_empty=allow_empty)
         return UserMessage(
             session_id=session_id,
             text=cleaned,
             locale=check_locale(locale),
             image=picture,
-            quick_reply=check_text(quick_reply, self.settings) if quick_reply is not None else None,
+            quick_reply=cleaned if quick_reply is not None else None,
         )
 
     def check_rate(self, key: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.registry import load_skill
 from assistant.runtime import Runtime
 from assistant.sessions import SessionStore
 from assistant.skill import Skill, SkillContext
@@ -119,8 +120,6 @@ def runtime_for_tests(
     settings: Settings, skills: Sequence[Skill] | None = None, store: SessionStore | None = None
 ) -> Runtime:
     """A runtime over the given fake skills (plus smalltalk as the fallback when not given)."""
-    from assistant.registry import load_skill
-
     chosen = list(skills) if skills is not None else []
     if not any(s.name == settings.fallback_skill for s in chosen):
         chosen.append(load_skill(settings.fallback_skill, settings))

@@ -18,8 +18,8 @@ Decisions:
     * Arrow-key history uses ``readline`` when it is importable, kept in memory only: typed lines
       may hold health details, and the session store already keeps the transcript (``/export``).
     * No rate limit: one person types at their own terminal.
-    * ``HF_HUB_DISABLE_PROGRESS_BARS`` is set (if unset) so the background model loading draws no
-      progress bar over the prompt.
+    * The background model loading draws no progress bar over the prompt: ``index.embed`` turns
+      the Hugging Face bars off when it loads the model.
     * If the caller has not configured logging, the engine's warnings go to
       ``<data_dir>/chat.log`` instead of stderr, so log lines never land mid-conversation.
 """
@@ -82,8 +82,6 @@ def run_chat(
             history. Raises ``EOFError`` at the end of input.
     """
     console = console or Console()
-    # progress bars of the model loaders (tqdm on stderr) would draw over the prompt
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         runtime = Runtime.build(settings)
     except Exception as exc:

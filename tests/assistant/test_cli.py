@@ -13,13 +13,14 @@ from assistant import __version__
 from assistant.cli import build_parser, main
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "VITA_DATA_DIR": str(tmp_path),
-        "VITA_SAFETY_SEMANTIC": "false",
-        "VITA_EMBEDDER": "hash",
-        "PATH": "/usr/bin:/bin",
-    }
+@pytest.fixture
+def fast_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run `vita` in ``tmp_path`` with settings that load no model."""
+    monkeypatch.setenv("VITA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("VITA_SAFETY_SEMANTIC", "false")
+    monkeypatch.setenv("VITA_EMBEDDER", "hash")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,24 +46,14 @@ def test_serve_flags_parse() -> None:
     assert (args.port, args.workers, str(args.data_dir)) == (9001, 2, "x")
 
 
-def test_ask_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    for key, value in _env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
+def test_ask_json(fast_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "I think I'm having a heart attack", "--locale", "en-GB", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     card = data["replies"][0]["cards"][0]
     assert card["type"] == "emergency" and card["number"] == "999"
 
 
-def test_ask_renders_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    for key, value in _env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
+def test_ask_renders_text(fast_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "hello"]) == 0
     assert "Vita" in capsys.readouterr().out
     assert main(["ask", "   "]) == 2
