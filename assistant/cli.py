@@ -1,25 +1,33 @@
 """The ``vita`` command.
 
-Sub-commands in this version: ``serve`` (web chat, websocket and REST), ``chat`` (terminal),
-``ask`` (one turn, printed or as JSON). The skill issues add ``triage``, ``plan``,
-``image-check``, ``index``, ``train``, ``eval`` and ``bench``. Flags override ``vita.toml`` and
-``VITA_*`` (see :mod:`assistant.config`).
+The engine's own sub-commands are ``serve`` (web chat, websocket and REST), ``chat`` (terminal)
+and ``ask`` (one turn, printed or as JSON). Packages contribute more (``index``, ``plan``,
+``triage``, ``image-check``, and groups under ``train`` and ``eval``) through
+:data:`COMMAND_MODULES`: each such module defines ``register(commands: Commands) -> None`` and
+imports its heavy dependencies inside its handlers, so ``vita --help`` stays fast. Flags override
+``vita.toml`` and ``VITA_*`` (see :mod:`assistant.config`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant import __version__
 from assistant.config import Settings, SettingsError
+
+# Modules that add sub-commands, in the order they appear in ``vita --help``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +66,64 @@ def build_parser() -> argparse.ArgumentParser:
         "--session", help="continue a stored session by id (default: a one-off session)"
     )
     _common(ask)
+    commands = Commands(sub)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(commands)
     return parser
+
+
+class Commands:
+    """What a package sees when it adds sub-commands: top-level ones and ``train``/``eval`` groups.
+
+    Each method returns a parser that already has ``--data-dir``, ``--config`` and ``--locale``;
+    the caller adds its own arguments and ``parser.set_defaults(handler=fn)`` with
+    ``fn(args) -> exit status``.
+    """
+
+    def __init__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        self._sub = sub
+        self._groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+
+    def add(self, name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+        parser = self._sub.add_parser(name, help=help, description=description or help)
+        _common(parser)
+        return parser
+
+    def add_train(self, name: str, help: str) -> argparse.ArgumentParser:
+        """``vita train NAME``."""
+        return self._grouped(
+            "train", "train a model and write its checkpoint and model card", name, help
+        )
+
+    def add_eval(self, name: str, help: str) -> argparse.ArgumentParser:
+        """``vita eval NAME``."""
+        return self._grouped(
+            "eval", "evaluate a model or the index and print the metrics", name, help
+        )
+
+    def _grouped(
+        self, group: str, group_help: str, name: str, help: str
+    ) -> argparse.ArgumentParser:
+        if group not in self._groups:
+            parent = self._sub.add_parser(group, help=group_help, description=group_help)
+            self._groups[group] = parent.add_subparsers(dest=f"{group}_command", metavar="WHAT")
+            parent.set_defaults(handler=_group_help(parent))
+        parser = self._groups[group].add_parser(name, help=help, description=help)
+        _common(parser)
+        return parser
+
+
+def _group_help(parser: argparse.ArgumentParser) -> Handler:
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Settings from ``--config``, ``--data-dir`` and ``--locale`` plus ``extra`` overrides."""
+    return _settings(args, **extra)
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -159,7 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        handler = {"serve": _serve, "chat": _chat, "ask": _ask}[args.command]
+        builtin: dict[str, Handler] = {"serve": _serve, "chat": _chat, "ask": _ask}
+        handler: Handler = builtin.get(args.command) or args.handler
         return handler(args)
     except SettingsError as err:
         print(f"vita: configuration error: {err}", file=sys.stderr)

@@ -19,7 +19,7 @@ from assistant.ratelimit import RateLimiter, TokenBucketLimiter
 from assistant.registry import load_skills
 from assistant.safety import SafetyScreen
 from assistant.sessions import SessionStore, open_store
-from assistant.skill import Skill
+from assistant.skill import Retriever, Skill
 from assistant.types import UserMessage
 from assistant.validation import InputError, check_locale, check_text, decode_image
 from index.embed import load_embedder
@@ -50,6 +50,7 @@ class Runtime:
         settings: Settings,
         skills: list[Skill] | None = None,
         store: SessionStore | None = None,
+        retriever: Retriever | None = None,
     ) -> Runtime:
         """Construct everything from settings (cheap: nothing heavy is loaded yet)."""
         prompts = Prompts(settings.prompts_dir)
@@ -60,8 +61,17 @@ class Runtime:
             store=store if store is not None else open_store(settings),
             prompts=prompts,
             safety=SafetyScreen(settings, embedder),
+            retriever=retriever,
         )
         return cls(settings, manager)
+
+    def skill(self, name: str) -> Skill | None:
+        """The enabled skill called ``name`` (REST endpoints use it to reach a warmed model)."""
+        return next((s for s in self.manager.skills if s.name == name), None)
+
+    @property
+    def retriever(self) -> Retriever | None:
+        return self.manager.context.retriever
 
     def warm_up(self) -> None:
         """Load models now, in this thread (idempotent)."""

@@ -9,6 +9,7 @@ logged and answered with a 500 of the same shape, and the server keeps serving.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -29,6 +30,10 @@ from assistant.runtime import Runtime
 from assistant.validation import InputError
 
 log = logging.getLogger("vita.server")
+
+# Modules that contribute REST endpoints; each defines ``router: fastapi.APIRouter`` whose
+# handlers reach the running engine through ``request.app.state.runtime``.
+ROUTER_MODULES: tuple[str, ...] = ()
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -89,6 +94,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     app.include_router(rest.router)
+    for module_name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(module_name).router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     if settings.web_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
