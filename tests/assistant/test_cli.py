@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from assistant import __version__
+from assistant import __version__, cli
 from assistant.cli import build_parser, main
 
 
@@ -75,3 +77,46 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
         [str(exe), "--version"], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     assert result.returncode == 0 and result.stdout.strip() == f"vita {__version__}"
+
+
+def _all_commands(parser: argparse.ArgumentParser, prefix: list[str]) -> list[list[str]]:
+    """Every sub-command path of ``parser`` (``[["serve"], ["eval", "retrieval"], ...]``)."""
+    found: list[list[str]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append([*prefix, name])
+                found.extend(_all_commands(sub, [*prefix, name]))
+    return found
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = _all_commands(build_parser(), [])
+    assert ["serve"] in commands and ["ask"] in commands
+    for command in commands:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*command, "--help"])
+        assert exit_info.value.code == 0, command
+        assert capsys.readouterr().out.startswith("usage: vita"), command
+
+
+def test_packages_add_commands_and_groups(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugin = types.ModuleType("fake_vita_plugin")
+
+    def register(commands: cli.Commands) -> None:
+        hello = commands.add("hello", help="say hello")
+        hello.add_argument("name")
+        hello.set_defaults(handler=lambda args: print(f"hi {args.name}") or 0)
+        scored = commands.add_eval("widgets", help="score the widgets")
+        scored.set_defaults(handler=lambda args: 3)
+
+    plugin.register = register  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_vita_plugin", plugin)
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("fake_vita_plugin",))
+    assert main(["hello", "Ada"]) == 0
+    assert capsys.readouterr().out == "hi Ada\n"
+    assert main(["eval", "widgets"]) == 3
+    assert main(["eval"]) == 2  # a bare group prints its help
+    assert "widgets" in capsys.readouterr().out
