@@ -43,15 +43,22 @@ class Prompts:
                 raise PromptError(f"{path}: not valid YAML: {exc}") from exc
             if not isinstance(data, dict):
                 raise PromptError(f"{path}: expected a mapping of template names")
-            for key, value in data.items():
-                name = f"{group}.{key}"
-                self._raw[name] = value
-                sources = value if isinstance(value, list) else [value]
-                if all(isinstance(s, str) for s in sources):
-                    try:
-                        self._templates[name] = [self._env.from_string(s) for s in sources]
-                    except TemplateError as exc:
-                        raise PromptError(f"{path}: template {key!r}: {exc}") from exc
+            self._add(group, data, path)
+
+    def _add(self, prefix: str, data: dict[Any, Any], path: Path) -> None:
+        """Register every key; nested mappings give dotted names (``triage.levels.urgent``)."""
+        for key, value in data.items():
+            name = f"{prefix}.{key}"
+            self._raw[name] = value
+            if isinstance(value, dict):
+                self._add(name, value, path)
+                continue
+            sources = value if isinstance(value, list) else [value]
+            if all(isinstance(s, str) for s in sources):
+                try:
+                    self._templates[name] = [self._env.from_string(s) for s in sources]
+                except TemplateError as exc:
+                    raise PromptError(f"{path}: template {name!r}: {exc}") from exc
 
     def names(self) -> list[str]:
         return sorted(self._templates)
@@ -68,6 +75,10 @@ class Prompts:
         variants = self._get(name)
         chosen = (rng or random).choice(variants)
         return self._render(chosen, name, variables)
+
+    def render_all(self, name: str, /, **variables: Any) -> list[str]:
+        """Render every variant of ``name`` (for lists that are shown whole, e.g. steps)."""
+        return [self._render(t, name, variables) for t in self._get(name)]
 
     def data(self, name: str) -> Any:
         """A raw (non-template) value, e.g. a list of quick-reply labels."""
