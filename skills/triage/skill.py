@@ -64,6 +64,8 @@ class TriageSkill:
 
     def score(self, msg: UserMessage, state: DialogueState) -> float:
         nlu = msg.analysis
+        if msg.image is not None:
+            return 0.0  # a photo is for the image check, even in the middle of questions
         if state.active_skill == NAME:
             other = max(nlu.score("workout"), nlu.score("image"), nlu.score("reset"))
             return 0.3 if other >= 0.6 else 0.95

@@ -55,20 +55,29 @@ def test_complaint_question_then_result(rt: Runtime) -> None:
     assert asyncio.run(rt.manager.state(sid)).active_skill is None
 
 
-def test_red_flag_answer_raises_to_emergency(rt: Runtime) -> None:
+def test_red_flag_answer_raises_the_level(rt: Runtime) -> None:
     sid = rt.manager.new_session()
-    reply = say(rt, sid, "acid coming up and a sour taste in my mouth after dinner, I'm 45")
+    reply = say(rt, sid, "I rolled my ankle playing football, it's puffy and sore")
     for _ in range(MAX_QUESTIONS + 1):
         if cards(reply, "triage"):
             break
         state = asyncio.run(rt.manager.state(sid))
         pending = state.slots_for("triage").get("pending")
-        reply = say(rt, sid, "yes" if pending == "chest_pain_spreading_to_arm" else "no")
+        reply = say(rt, sid, "yes" if pending == "cannot_bear_weight" else "no")
     [card] = cards(reply, "triage")
-    assert card["level"] == "emergency"
-    [emergency] = cards(reply, "emergency")
-    assert emergency["number"] == "911"
-    assert "chest pain spreading to the arm" in str(card["reason"])
+    assert card["level"] in ("urgent", "emergency")  # the red flag's level, never lower
+    assert "unable to put weight on it" in str(card["reason"])
+
+
+def test_emergency_comes_at_once_with_the_emergency_card(rt: Runtime) -> None:
+    skill = next(s for s in rt.manager.skills if s.name == "triage")
+    ctx = SkillContext(settings=rt.settings, prompts=rt.prompts, rng=random.Random(0))
+    text = "crushing chest pain spreading to my arm, cold sweat, I'm 60"
+    msg = UserMessage(session_id="s", text=text, locale="en-GB")
+    reply = skill.run(msg, DialogueState(session_id="s"), ctx)
+    types = [c.to_dict()["type"] for c in reply.cards]
+    assert types == ["emergency", "triage"] and reply.done
+    assert reply.cards[0].to_dict()["number"] == "999"
 
 
 def test_at_most_six_questions(rt: Runtime) -> None:
