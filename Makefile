@@ -42,7 +42,9 @@ unit: setup
 	$(BIN)/pytest
 
 # Browser tests drive Debian's chromium. Install it when we can (root with apt-get, as in CI);
-# otherwise those tests skip and say why.
+# otherwise those tests skip and say why. The accessibility audit also needs axe-core from npm,
+# installed into tests/web/node_modules (git-ignored).
+AXE := axe-core@4.14.1
 browser-deps:
 	@if [ -x /usr/bin/chromium ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
@@ -50,9 +52,41 @@ browser-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 			|| echo "could not install chromium: browser tests will be skipped"; \
 	else echo "chromium is not installed and cannot be installed here: browser tests will be skipped"; fi
+	@if [ -f tests/web/node_modules/axe-core/axe.min.js ]; then :; else \
+		if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing npm (for axe-core)..."; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) || true; \
+		fi; \
+		if command -v npm >/dev/null 2>&1; then \
+			echo "Installing $(AXE) for the accessibility audit..."; \
+			npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix tests/web $(AXE) \
+				|| echo "could not install axe-core: the accessibility audit will be skipped"; \
+		else echo "npm is not available: the accessibility audit will be skipped"; fi; \
+	fi
 
 bench: setup
 	$(BIN)/python -m benchmarks.safety
+	$(BIN)/python -m benchmarks.triage  # vignettes: model vs baseline vs safety floor, p95 latency
+	$(BIN)/python -m benchmarks.retrieval  # MedQuAD + 200k scale point; --quick for a short run
+	$(BIN)/python -m benchmarks.image_check  # p95 of one skin-photo check (decode..heat map)
+	$(BIN)/python -m benchmarks.recommender  # workout recommender NDCG@10 / hit rate, planner speed
+
+.PHONY: train-triage eval-triage train-image eval-image
+## train-triage: regenerate the triage cases and train the seq2seq model (CPU, at most 30 minutes)
+train-triage: setup
+	$(BIN)/vita train triage
+
+## eval-triage: the hand-written vignettes for the model, the baseline and the safety floor
+eval-triage: setup
+	$(BIN)/vita eval triage --write
+
+## train-image: train the skin-photo CNN on ../shared/data/dermamnist (CPU, at most 40 minutes)
+train-image: setup
+	$(BIN)/vita train image
+
+## eval-image: test-split metrics of the skin-photo CNN; updates its model card and BENCHMARKS.md
+eval-image: setup
+	$(BIN)/vita eval image
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -25,7 +25,12 @@ from assistant import __version__
 from assistant.config import Settings, SettingsError
 
 # Modules that add sub-commands, in the order they appear in ``vita --help``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "index.cli",
+    "skills.triage.cli",
+    "skills.image_check.cli",
+    "skills.workout.cli",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -37,6 +37,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     allowed_origins: tuple[str, ...] = ()
+    # REST API keys (VITA_API_KEYS=k1,k2); empty = open API. Kept out of repr so logs never show them.
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
     log_level: str = "info"
 
     # sessions: "sqlite" (file in data_dir), "memory" (tests), or a redis:// URL (scale-out)
@@ -45,26 +47,69 @@ class Settings:
     history_limit: int = 200  # turns sent back to a client that resumes a session
 
     # skills: registry names, in the order they are tried on equal score
-    skills: tuple[str, ...] = ("smalltalk",)
+    skills: tuple[str, ...] = ("smalltalk", "triage", "knowledge", "workout", "image_check")
     fallback_skill: str = "smalltalk"
     router_threshold: float = 0.35
     router_switch_margin: float = 0.25
     skill_timeout_s: float = 30.0
 
+    # knowledge skill: answer only when the best passage's cosine similarity reaches this
+    # (calibrated on tests/skills/knowledge/questions.yaml, see README); optional language model
+    # at an OpenAI-compatible chat endpoint (empty llm_url = extractive answers only)
+    knowledge_min_score: float = 0.45
+    llm_url: str = ""
+    llm_model: str = "local"
+    llm_api_key: str = ""
+    llm_timeout_s: float = 10.0
+
+    # workout skill: catalogue file ("" = the packaged skills/workout/exercises.yaml; an imported
+    # free-exercise-db catalogue from `vita workout import` also works), the CF model written by
+    # `vita train workout` ("" = <data_dir>/workout/cf.npz), the feedback count at which the CF
+    # score gets half its weight, and the dense score a passage needs to be cited with a plan
+    workout_catalogue: str = ""
+    workout_model: str = ""
+    workout_cf_half_feedback: float = 8.0
+    workout_citation_min_score: float = 0.5
+
     # safety screen
     safety_semantic: bool = True
     embedder: str = "minilm"  # "minilm" (packaged all-MiniLM-L6-v2) or "hash" (tests)
+
+    # grounding index (index/): built from index_corpus plus `vita index add` into data_dir/index
+    retrieval: bool = True  # build/load the index at warm-up and give skills a retriever
+    index_corpus: Path = PROJECT_ROOT / "index" / "corpus"
+    index_exact_max: int = 50_000  # above this many passages FAISS uses a tuned IVF index
+    index_rrf_k: float = 60.0  # reciprocal rank fusion: weight / (rrf_k + rank)
+    index_dense_weight: float = 1.0
+    index_bm25_weight: float = 1.0
+    index_candidates: int = 100  # passages each retriever contributes to the fusion
+    index_max_query_chars: int = 1000  # longer queries are cut (at a word) before searching
+
+    # image check skill (skills/image_check): the checkpoint, the DermaMNIST folder used by
+    # `vita train image` / `vita eval image`, the smallest photo side it will judge, heat maps
+    image_check_checkpoint: Path = (
+        PROJECT_ROOT / "skills" / "image_check" / "checkpoint" / "image_check.pt"
+    )
+    image_check_data: Path = PROJECT_ROOT.parent / "shared" / "data" / "dermamnist"
+    image_check_min_side: int = 64
+    image_check_heatmap: bool = True
+    image_check_threads: int = 1  # CPU threads for one check (see skills/image_check/infer.py)
 
     # input limits
     max_message_chars: int = 4000
     max_frame_bytes: int = 8 * 1024 * 1024
     max_image_bytes: int = 5 * 1024 * 1024
+    max_image_pixels: int = 40_000_000  # width x height, read from the header (decompression bombs)
     rate_limit_per_minute: int = 60
     rate_limit_burst: int = 10
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "vita.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values are coerced like environment strings)."""

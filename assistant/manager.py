@@ -71,8 +71,11 @@ class DialogueManager:
     # ------------------------------------------------------------------ lifecycle
 
     def warm_up(self) -> None:
-        """Load the safety prototypes and every skill's weights (blocking; call once)."""
+        """Load the safety prototypes, the index and every skill's weights (blocking; call once)."""
         self.safety.warm_up()
+        warm_retriever = getattr(self.context.retriever, "warm_up", None)
+        if callable(warm_retriever):  # before the skills, which may search while warming
+            warm_retriever()
         for skill in self.skills:
             skill.warm_up()
 

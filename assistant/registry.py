@@ -15,6 +15,10 @@ from assistant.skill import Skill
 
 REGISTRY: dict[str, str] = {
     "smalltalk": "skills.smalltalk.skill:SmalltalkSkill",
+    "triage": "skills.triage.skill:TriageSkill",
+    "workout": "skills.workout.skill:WorkoutSkill",
+    "knowledge": "skills.knowledge.skill:KnowledgeSkill",
+    "image_check": "skills.image_check.skill:ImageCheckSkill",
 }
 
 

@@ -54,13 +54,21 @@ class Runtime:
     ) -> Runtime:
         """Construct everything from settings (cheap: nothing heavy is loaded yet)."""
         prompts = Prompts(settings.prompts_dir)
-        embedder = load_embedder(settings.embedder) if settings.safety_semantic else None
+        # one embedder instance for the safety screen and the index, so MiniLM loads once
+        wants_index = retriever is None and settings.retrieval
+        embedder = (
+            load_embedder(settings.embedder) if settings.safety_semantic or wants_index else None
+        )
+        if wants_index:
+            from index.service import open_retriever  # faiss and bm25s load only when used
+
+            retriever = open_retriever(settings, embedder)
         manager = DialogueManager(
             settings=settings,
             skills=skills if skills is not None else load_skills(settings),
             store=store if store is not None else open_store(settings),
             prompts=prompts,
-            safety=SafetyScreen(settings, embedder),
+            safety=SafetyScreen(settings, embedder if settings.safety_semantic else None),
             retriever=retriever,
         )
         return cls(settings, manager)
@@ -133,4 +141,8 @@ class Runtime:
             raise InputError("rate_limited", status=429)
 
     def close(self) -> None:
+        # A process must not exit while a skill is still loading torch weights in the background
+        # (the interpreter aborts), so give the warm-up a moment to finish first.
+        if self._warm_thread is not None and self._warm_thread.is_alive():
+            self._warm_thread.join(timeout=120)
         self.manager.store.close()

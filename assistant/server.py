@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
-from assistant.channels import rest
+from assistant.channels import access, openapi, rest, web
 from assistant.channels.websocket import websocket_endpoint
 from assistant.config import Settings
 from assistant.runtime import Runtime
@@ -33,7 +33,12 @@ log = logging.getLogger("vita.server")
 
 # Modules that contribute REST endpoints; each defines ``router: fastapi.APIRouter`` whose
 # handlers reach the running engine through ``request.app.state.runtime``.
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "index.api",
+    "skills.triage.api",
+    "skills.image_check.api",
+    "skills.workout.api",
+)
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -67,12 +72,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         description="Conversational health and fitness assistant. Not a diagnosis service.",
         lifespan=lifespan,
     )
+    access.install(app, settings)  # before CORS, so a 401 still carries the CORS headers
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.allowed_origins),
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key"],
+            max_age=600,
         )
 
     @app.middleware("http")
@@ -94,9 +101,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     app.include_router(rest.router)
+    app.include_router(web.router)  # /widget.js, /demo, /api/v1/widget/config
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
+    openapi.install(app, settings)
     if settings.web_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
     return app

@@ -105,12 +105,13 @@ class FakeRetriever:
 
 
 def settings_for_tests(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings that load nothing heavy: memory store, hashing embedder, pattern-only safety."""
+    """Settings that load nothing heavy: memory store, hash embedder, pattern safety, no index."""
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "session_store": "memory",
         "embedder": "hash",
         "safety_semantic": False,
+        "retrieval": False,  # tests pass a FakeRetriever or build a small index explicitly
     }
     values.update(overrides)
     return Settings.load(env={}, toml_path=data_dir / "no-vita.toml", **values)

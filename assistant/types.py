@@ -217,6 +217,12 @@ class ImageCheckCard(Card):
     classes: tuple[Cause, ...] = ()
     heatmap_png_base64: str | None = None
     refusal: str | None = None
+    # added by the image-check skill: doctor_2_weeks / routine / monitor (None when refused),
+    # the ABCDE warning signs, the refusal's reason code, and the not-a-diagnosis notice
+    urgency: str | None = None
+    advice: tuple[str, ...] = ()
+    refusal_reason: str | None = None
+    disclaimer: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
     (b"WEBP", 8, "image/webp"),
 )
-MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs well before Pillow's own limit
+MAX_IMAGE_PIXELS = 40_000_000  # hard ceiling; settings.max_image_pixels may only lower it
 
 
 class InputError(ValueError):
@@ -93,28 +93,46 @@ def decode_image(data_b64: str, settings: Settings) -> ImageData:
         data = base64.b64decode(data_b64, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("image_bad_base64") from None
+    return check_image_bytes(data, settings)
+
+
+def check_image_bytes(data: bytes, settings: Settings) -> ImageData:
+    """Check raw image bytes: size, real type (sniffed, not the name), pixel count, header.
+
+    Shared by the websocket and chat (after base64), the multipart upload and the command line.
+    The pixel count is read from the header, so a decompression bomb (a small file that would
+    decode to gigabytes) is refused before any pixel is decoded; a full decode happens later, in
+    the skill that looks at the picture.
+    """
+    if not data:
+        raise InputError("image_empty")
     if len(data) > settings.max_image_bytes:
-        raise InputError("image_too_large", size=len(data), limit=settings.max_image_bytes)
+        raise InputError(
+            "image_too_large", status=413, size=len(data), limit=settings.max_image_bytes
+        )
     mime = sniff_mime(data)
     if mime is None:
-        raise InputError("image_unsupported")
+        raise InputError("image_unsupported", status=415)
+    limit = min(settings.max_image_pixels, MAX_IMAGE_PIXELS)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
-                if img.width * img.height > MAX_IMAGE_PIXELS:
+                if img.width * img.height > limit:
                     raise InputError(
-                        "image_too_large", size=len(data), limit=settings.max_image_bytes
+                        "image_too_many_pixels",
+                        status=413,
+                        width=img.width,
+                        height=img.height,
+                        limit=f"{limit / 1e6:g}",
                     )
                 img.verify()
     except InputError:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombWarning,
-    ):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(
+            "image_too_many_pixels", status=413, width="?", height="?", limit=f"{limit / 1e6:g}"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError):
         raise InputError("image_corrupt") from None
     return ImageData(data=data, mime=mime)

@@ -254,8 +254,13 @@ def _image_check(card: Mapping[str, Any], p: Prompts) -> RenderableType:
             table.add_row(str(cls.get("name", "")), _pct(cls.get("probability")))
         parts.append(table)
     parts += [Text(), Text(str(card.get("action", "")), style="bold")]
+    advice = [str(a) for a in card.get("advice") or ()]
+    if advice:  # the first line is the heading of the ABCDE signs
+        parts += _bullets(advice[0], advice[1:])
     if card.get("heatmap_png_base64"):
         parts.append(Text(_t(p, "heatmap_note"), style="dim"))
+    if card.get("disclaimer"):
+        parts += [Text(), Text(str(card["disclaimer"]), style="italic")]
     return Panel(Group(*parts), title=Text(title, style=f"bold {style}"), border_style=style)
 
 

@@ -223,9 +223,34 @@ class Chat:
         """Print replies and remember the last one's quick replies for number picks."""
         for reply in replies:
             render_reply(self.console, reply, prompts=self.p)
+            self._save_heatmaps(reply)
         if replies:
             last = replies[-1]
             self.quick = [(q.label, q.value) for q in last.quick_replies]
+
+    def _save_heatmaps(self, reply: Reply) -> None:
+        """Write each image-check heat map PNG to ``<data_dir>/heatmaps/`` and print the path.
+
+        A terminal cannot show a picture, so the heat map goes to a file only the user can read
+        (it is drawn over their photo); the photo itself is never written.
+        """
+        for i, card in enumerate(reply.cards):
+            png = getattr(card, "heatmap_png_base64", None)
+            if not png:
+                continue
+            folder = self.rt.settings.data_dir / "heatmaps"
+            path = folder / f"heatmap-{reply.id[:12]}-{i}.png"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(base64.b64decode(png))
+            except (OSError, ValueError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+                self.error(self.p.render("image_check.heatmap_not_saved", reason=reason))
+                continue
+            saved = self.p.render("image_check.heatmap_saved", path=str(path.resolve()))
+            self.note(saved, style="green")
 
     # ------------------------------------------------------------------ commands
 

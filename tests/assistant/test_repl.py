@@ -86,7 +86,7 @@ def test_quick_replies_are_numbered_and_a_number_sends_one(
     target = tmp_path / "t.json"
     code, out = chat(settings, "hi", "1", f"/export {target}")
     assert code == 0
-    match = re.search(r"\[1\] (.+?)  \(type a number", out)
+    match = re.search(r"\[1\] (.+?)  (?:\[2\]|\(type a number)", out)
     assert match is not None, out
     first = match.group(1)
     transcript = json.loads(target.read_text("utf-8"))["transcript"]
@@ -183,7 +183,7 @@ def test_image_too_large(settings: Settings, tmp_path: Path) -> None:
 def test_image_with_a_real_png_goes_through(settings: Settings, tmp_path: Path) -> None:
     picture = tmp_path / "spot one.png"
     Image.new("RGB", (8, 8), (200, 120, 100)).save(picture)
-    code, out = chat(settings, f'/image "{picture}" is this ok?')
+    code, out = chat(settings.replace(skills="smalltalk"), f'/image "{picture}" is this ok?')
     assert code == 0
     # only smalltalk is enabled here, so it answers that photo checks are not switched on
     assert default_prompts().render("smalltalk.image_unavailable")[:40] in flat(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -96,6 +97,10 @@ def test_rate_limit_per_session(client: TestClient) -> None:
 
 def test_probes_docs_and_page(client: TestClient) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
+    for _ in range(200):  # skills with checkpoints (image_check) warm up in the background
+        if client.get("/readyz").status_code == 200:
+            break
+        time.sleep(0.05)
     assert client.get("/readyz").json() == {"status": "ready"}
     assert client.get("/openapi.json").json()["paths"]["/api/v1/chat"]
     assert client.get("/docs").status_code == 200

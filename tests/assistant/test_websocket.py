@@ -42,7 +42,8 @@ def test_round_trip_and_resume(client: TestClient) -> None:
         )
         assert set(reply) == {"type", "id", "text", "cards", "citations", "quick_replies", "skill"}
         assert ws.receive_json() == {"type": "typing", "on": False}
-        ws.send_json({"type": "quick_reply", "value": reply["quick_replies"][0]["value"]})
+        [help_button] = [q for q in reply["quick_replies"] if q["label"] == "What can you do?"]
+        ws.send_json({"type": "quick_reply", "value": help_button["value"]})
         assert "Here's what I can help with" in _until(ws, "reply")["text"]
     with client.websocket_connect("/ws") as ws:
         hello = _hello(ws, session_id=sid)
