@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,8 +99,12 @@ def test_plain_text_reader() -> None:
     assert len(docs) == 1 and docs[0].title == "Posture at a desk"
 
 
-def test_corrupt_files_are_skipped_with_a_warning_naming_them() -> None:
-    docs, warnings = _read(FIXTURES / "broken", "markdown")
+def test_corrupt_files_are_skipped_with_a_warning_naming_them(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "broken", broken)
+    # written here, not kept as a fixture: tools that read every .md file choke on it
+    (broken / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe junk \xc3\x28")
+    docs, warnings = _read(broken, "markdown")
     assert [d.title for d in docs] == ["Good article next to broken ones"]
     assert any("bad-front-matter.md" in w for w in warnings)
     assert any("binary.md" in w and "UTF-8" in w for w in warnings)
