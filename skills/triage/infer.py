@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,6 @@ class TriageModel:
         self.meta = meta
         self.temperature = float(meta.get("temperature", 1.0))
         self.unsure_below = float(meta.get("unsure_below", 0.0))
-        self._lock = threading.Lock()
 
     @property
     def condition_ids(self) -> tuple[str, ...]:

@@ -25,7 +25,6 @@ from assistant.safety_locale import contacts_for
 from assistant.skill import SkillContext
 from assistant.state import DialogueState
 from assistant.types import (
-    Cause,
     Citation,
     Escalated,
     Event,
@@ -299,8 +298,3 @@ class TriageSkill:
             return ()
         return tuple(dict.fromkeys(p.to_citation() for p in passages))
 
-
-def causes_of(a: Assessment) -> tuple[Cause, ...]:
-    return tuple(
-        Cause(name=c.name, probability=round(p, 3), code=c.icd10) for c, p in a.differential
-    )

@@ -32,7 +32,7 @@ from torch import nn
 
 from skills.triage import kb as kb_module
 from skills.triage.data import Case, generate
-from skills.triage.infer import CHECKPOINT, FIRST_CONDITION, FIRST_LEVEL, TriageModel
+from skills.triage.infer import CHECKPOINT, FIRST_CONDITION, FIRST_LEVEL
 from skills.triage.model import (
     BOS,
     EOS,
@@ -68,18 +68,6 @@ class TrainConfig:
     out: str = str(CHECKPOINT)
     kb: str = str(kb_module.KB_PATH)
     symptoms: str = str(kb_module.SYMPTOMS_PATH)
-
-    @classmethod
-    def from_overrides(cls, overrides: list[str]) -> TrainConfig:
-        cfg = cls()
-        kinds = {f.name: type(getattr(cfg, f.name)) for f in fields(cls)}
-        for item in overrides:
-            key, _, value = item.lstrip("-").partition("=")
-            key = key.replace("-", "_")
-            if key not in kinds or not value:
-                raise ValueError(f"unknown or empty override {item!r}; known: {', '.join(kinds)}")
-            setattr(cfg, key, kinds[key](value))
-        return cfg
 
 
 def _seed(seed: int) -> None:
@@ -284,6 +272,3 @@ def save(model: Seq2Seq, src: Vocab, tgt: Vocab, meta: dict[str, Any], path: Pat
     }
     torch.save(blob, path)
 
-
-def load(path: Path = CHECKPOINT) -> TriageModel:
-    return TriageModel.load(path)
