@@ -4,7 +4,7 @@ Request ``{text, age?, sex?, answers?}`` where ``answers`` maps symptom ids (as 
 ``next_question.symptom``) to true/false. Response: ``{level, model_level, confidence,
 conditions: [{id, name, icd10, probability}], red_flags: [...], symptoms, attention: [{token,
 weight}], next_question?}``. The model runs in a worker thread; bad input is a 4xx in the
-project's error format.
+project's error format, and calls share the chat's per-client rate limit (``429 rate_limited``).
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def _engine(request: Request) -> TriageEngine:
 @router.post("/api/v1/triage", response_model=TriageResponse, responses=ERRORS, tags=["triage"])
 async def triage(body: TriageRequest, request: Request) -> dict[str, Any]:
     """Urgency level, possible causes (not a diagnosis), red flags, attention, next question."""
-    settings = request.app.state.runtime.settings
-    text = check_text(body.text, settings)
+    runtime = request.app.state.runtime
+    client = request.client.host if request.client else "unknown"
+    runtime.check_rate(f"client:{client}")  # each call runs the model: the chat's per-client limit
+    text = check_text(body.text, runtime.settings)
     engine = _engine(request)
     await asyncio.to_thread(engine.warm_up)
     unknown = sorted(set(body.answers) - set(engine.kb.symptoms))

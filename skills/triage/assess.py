@@ -24,16 +24,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from skills.triage.extract import SymptomMatcher
 from skills.triage.infer import Prediction, TriageModel
 from skills.triage.kb import LEVELS, Condition, KnowledgeBase, RedFlag, level_rank, max_level
 
 EPSILON = 0.02  # P(symptom | condition) when the KB does not list it
-# Posterior mass on conditions at or above a level that lifts the assessment to that level.
-RISK_MASS = {"emergency": 0.3, "urgent": 0.45}
-LEADING = 5  # red flags count for this many leading candidates
+
+
+@dataclass(frozen=True)
+class FloorRules:
+    """The tunable part of the safety floor (defaults: the values used before calibration)."""
+
+    # posterior mass on emergency conditions that makes the assessment an emergency
+    risk_emergency: float = 0.3
+    # mass on emergency + urgent conditions that makes it urgent
+    risk_urgent: float = 0.45
+    # red flags count for this many leading candidates
+    leading: int = 5
+    # exponent of the prevalence prior applied to the model's differential (0: none). The model
+    # is trained on conditions drawn uniformly, so its P(condition | words) ignores how common
+    # each condition is; multiplying by prior**w (label-shift correction) puts base rates back.
+    prior_weight: float = 0.0
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> FloorRules:
+        raw = meta.get("floor_rules") or {}
+        return cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 _STOP = (
     "i im i'm ive i've my me a an the and or but of to in on at for with is it its it's have has had "
     "been be was were am are this that there so just really very since days day hours weeks my his her "
@@ -58,6 +82,15 @@ class Assessment:
     prediction: Prediction | None = field(default=None, compare=False)
 
     @property
+    def emergency_shown(self) -> bool:
+        """An emergency the words themselves show: an emergency red flag, or an emergency
+        condition leading the differential (not only probability mass on dangerous ones)."""
+        return self.level == "emergency" and (
+            any(f.level == "emergency" for f in self.red_flags)
+            or (bool(self.differential) and self.differential[0][0].level == "emergency")
+        )
+
+    @property
     def top_words(self) -> list[str]:
         """The words the model attended to most (content words only), strongest first."""
         ranked = sorted(self.attention, key=lambda wa: -wa[1])
@@ -68,9 +101,12 @@ class Assessment:
 class Assessor:
     """Holds the model, the knowledge base and the matcher; ``assess`` is pure."""
 
-    def __init__(self, model: TriageModel, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, model: TriageModel, kb: KnowledgeBase, rules: FloorRules | None = None
+    ) -> None:
         self.model = model
         self.kb = kb
+        self.rules = rules or FloorRules.from_meta(model.meta)
         self.matcher = SymptomMatcher(kb)
         missing = set(model.condition_ids) - set(kb.ids)
         if missing:
@@ -85,27 +121,40 @@ class Assessor:
         sex: str | None = None,
         answers: Mapping[str, bool] | None = None,
     ) -> Assessment:
-        answers = dict(answers or {})
         pred = self.model.predict(text, k=len(self.model.condition_ids))
+        return self.decide(pred, text, age, sex, answers)
+
+    def decide(
+        self,
+        pred: Prediction,
+        text: str,
+        age: int | None = None,
+        sex: str | None = None,
+        answers: Mapping[str, bool] | None = None,
+        rules: FloorRules | None = None,
+    ) -> Assessment:
+        """The assessment from a prediction already made (calibration reuses one per case)."""
+        rules = rules or self.rules
+        answers = dict(answers or {})
         present = [s for s in self.matcher.present(text) if answers.get(s, True)]
         present += [s for s, yes in answers.items() if yes and s not in present]
         negated = [s for s in self.matcher.negated(text) if s not in present]
         negated += [s for s, yes in answers.items() if not yes and s not in negated]
-        posterior = self.posterior(dict(pred.conditions), age, sex, answers)
+        posterior = self.posterior(dict(pred.conditions), age, sex, answers, rules.prior_weight)
         ranked = sorted(posterior.items(), key=lambda kv: -kv[1])
-        leading = [cid for cid, _ in ranked[:LEADING]]
+        leading = [cid for cid, _ in ranked[: rules.leading]]
         flags = tuple(self.kb.red_flags_for(present, leading))
         model_level = pred.level
-        risk = self.risk_level(posterior)
         top_level = self.kb.condition(ranked[0][0]).level if ranked else model_level
-        level = max_level(top_level, risk, *(f.level for f in flags))
-        # an unsure model that leans more urgent pulls the level up one step, never down
-        rounded = (
-            pred.confidence < self.model.unsure_below
-            and level_rank(model_level) > level_rank(level)
+        level, risk, rounded = floor_level(
+            top_level,
+            self.level_mass(posterior),
+            [f.level for f in flags],
+            model_level,
+            pred.confidence,
+            self.model.unsure_below,
+            rules,
         )
-        if rounded:
-            level = LEVELS[level_rank(level) + 1]
         differential = tuple((self.kb.condition(cid), p) for cid, p in ranked[:3])
         return Assessment(
             level=level,
@@ -128,14 +177,17 @@ class Assessor:
         age: int | None,
         sex: str | None,
         answers: Mapping[str, bool],
+        prior_weight: float | None = None,
     ) -> dict[str, float]:
-        """Renormalised P(condition) after the age/sex fit and the yes/no answers."""
+        """Renormalised P(condition) after the prevalence correction, the age/sex fit and the
+        yes/no answers."""
+        weight = self.rules.prior_weight if prior_weight is None else prior_weight
         scores: dict[str, float] = {}
         for cid, p in prior.items():
             cond = self.kb.condition(cid)
             if not cond.fits(age, sex) or p <= 0:
                 continue
-            logp = math.log(p)
+            logp = math.log(p) + weight * math.log(cond.prior)
             for sid, yes in answers.items():
                 q = min(cond.symptoms.get(sid, EPSILON), 0.98)
                 logp += math.log(q if yes else 1 - q)
@@ -146,15 +198,41 @@ class Assessor:
         total = sum(math.exp(v - top) for v in scores.values())
         return {cid: math.exp(v - top) / total for cid, v in scores.items()}
 
-    def risk_level(self, posterior: Mapping[str, float]) -> str:
-        mass = {lvl: 0.0 for lvl in LEVELS}
+    def level_mass(self, posterior: Mapping[str, float]) -> dict[str, float]:
+        """Posterior probability summed per triage level."""
+        mass = dict.fromkeys(LEVELS, 0.0)
         for cid, p in posterior.items():
             mass[self.kb.condition(cid).level] += p
-        if mass["emergency"] >= RISK_MASS["emergency"]:
-            return "emergency"
-        if mass["emergency"] + mass["urgent"] >= RISK_MASS["urgent"]:
-            return "urgent"
-        return "self_care"
+        return mass
+
+
+def risk_level(mass: Mapping[str, float], rules: FloorRules) -> str:
+    """The level that enough posterior mass on dangerous conditions calls for."""
+    if mass["emergency"] >= rules.risk_emergency:
+        return "emergency"
+    if mass["emergency"] + mass["urgent"] >= rules.risk_urgent:
+        return "urgent"
+    return "self_care"
+
+
+def floor_level(
+    top_level: str,
+    mass: Mapping[str, float],
+    flag_levels: Sequence[str],
+    model_level: str,
+    confidence: float,
+    unsure_below: float,
+    rules: FloorRules,
+) -> tuple[str, str, bool]:
+    """(level, risk level, rounded up): the most urgent of the leading condition's level, the
+    risk level and the red flags; then an unsure model that leans more urgent pulls the level up
+    one step, never down."""
+    risk = risk_level(mass, rules)
+    level = max_level(top_level, risk, *flag_levels)
+    rounded = confidence < unsure_below and level_rank(model_level) > level_rank(level)
+    if rounded:
+        level = LEVELS[level_rank(level) + 1]
+    return level, risk, rounded
 
 
 def top_conditions(differential: Sequence[tuple[Condition, float]]) -> list[dict[str, object]]:

@@ -157,8 +157,14 @@ def _train(args: argparse.Namespace) -> int:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
+    from skills.triage import kb as kb_module
+    from skills.triage.calibrate import calibrate, write
+
     with Progress(*columns) as progress:
         meta = train(cfg, progress)
+    floor = calibrate(Path(cfg.out), kb=kb_module.load(Path(cfg.kb), Path(cfg.symptoms)))
+    write(Path(cfg.out), floor)
+    meta["floor_rules"] = floor["floor_rules"]
     print(
         json.dumps(
             {
@@ -169,6 +175,7 @@ def _train(args: argparse.Namespace) -> int:
                     "train_minutes",
                     "temperature",
                     "unsure_below",
+                    "floor_rules",
                     "parameters",
                 )
             },

@@ -129,9 +129,19 @@ class CaseGenerator:
 
     # ------------------------------------------------------------------ sampling
 
-    def sample(self, split: str = "train", condition: Condition | None = None) -> Case:
+    def sample(
+        self, split: str = "train", condition: Condition | None = None, by_prevalence: bool = False
+    ) -> Case:
+        """One case. Conditions are drawn uniformly (so the model sees rare ones as often as
+        common ones), or, with ``by_prevalence``, in proportion to how common they are, as people
+        who consult a symptom checker would be (the calibration population)."""
         rng = self.rng
-        cond = condition or rng.choice(self.kb.conditions)
+        if condition is not None:
+            cond = condition
+        elif by_prevalence:
+            cond = rng.choices(self.kb.conditions, weights=[c.prior for c in self.kb.conditions])[0]
+        else:
+            cond = rng.choice(self.kb.conditions)
         age, sex = self._person(cond)
         present = self._symptoms(cond)
         level = cond.level
@@ -302,9 +312,9 @@ class CaseGenerator:
         sentence = pattern.replace("{x}", joiner.join(names)).replace("{subject}", subject)
         return sentence + " "
 
-    def stream(self, n: int, split: str) -> Iterator[Case]:
+    def stream(self, n: int, split: str, by_prevalence: bool = False) -> Iterator[Case]:
         for _ in range(n):
-            yield self.sample(split)
+            yield self.sample(split, by_prevalence=by_prevalence)
 
 
 _FIRST_PERSON = {

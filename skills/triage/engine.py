@@ -17,6 +17,7 @@ from skills.triage.assess import Assessment, Assessor
 from skills.triage.infer import CHECKPOINT, TriageModel
 from skills.triage.kb import KnowledgeBase
 from skills.triage.questions import Question, next_question
+from skills.triage.vocab import wordpiece
 
 
 class TriageEngine:
@@ -39,6 +40,7 @@ class TriageEngine:
             if self._assessor is None:
                 kb = kb_module.load(self.kb_path, self.symptoms_path)
                 self._assessor = Assessor(TriageModel.load(self.checkpoint), kb)
+                wordpiece()  # load the tokenizer now, not during the first complaint (~1 s)
 
     @property
     def loaded(self) -> bool:

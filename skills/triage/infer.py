@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ CHECKPOINT = Path(__file__).resolve().parent / "checkpoint" / "triage.pt"
 N_LEVELS = len(LEVELS)
 FIRST_LEVEL = 3  # output ids: <pad> <bos> <eos> then the levels
 FIRST_CONDITION = FIRST_LEVEL + N_LEVELS
+# Recent predictions kept per (text, beam, k): every follow-up answer re-assesses the same
+# complaint, and the model's answer for a text never changes.
+PREDICTION_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class TriageModel:
         self.meta = meta
         self.temperature = float(meta.get("temperature", 1.0))
         self.unsure_below = float(meta.get("unsure_below", 0.0))
+        self._cache: OrderedDict[tuple[str, int, int], Prediction] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @property
     def condition_ids(self) -> tuple[str, ...]:
@@ -73,6 +80,21 @@ class TriageModel:
 
     @torch.inference_mode()
     def predict(self, text: str, beam: int = 4, k: int = 3) -> Prediction:
+        """The prediction for ``text`` (recent ones come from a small cache; treat as read-only)."""
+        key = (text, beam, k)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        prediction = self._predict(text, beam, k)
+        with self._cache_lock:
+            self._cache[key] = prediction
+            if len(self._cache) > PREDICTION_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return prediction
+
+    def _predict(self, text: str, beam: int, k: int) -> Prediction:
         # One thread per prediction: the network is small, and two threads per request spin
         # against each other on a busy 2-core server (p95 8.8 ms with one, over a second with two).
         torch.set_num_threads(1)

@@ -8,7 +8,10 @@ Conversation (slots are namespaced ``triage.*`` and cleared when the skill ends)
 2. Each answer: yes / no / not sure, an age, a sex, "just tell me"; free text that names
    symptoms is added to what we know (and to the complaint the model reads); an answer that
    contradicts an earlier one replaces it, and Vita says so. Up to six questions; none once the
-   assessment is an emergency (the result comes at once).
+   words show an emergency (a red flag, or an emergency condition leading: the result comes at
+   once). An emergency reached only by probability mass on dangerous conditions (a sore throat
+   with fever puts some on epiglottitis) asks up to three red-flag questions first, as a
+   clinician would; "just tell me" or a "yes" ends them with the emergency result.
 3. The result: a :class:`TriageCard` (level and what to do now, why, the three most likely
    possible causes with probabilities, self-care, when to get more help, words that weighed
    most) plus an :class:`EmergencyCard` for emergencies, and citations from the index.
@@ -38,6 +41,8 @@ from skills.triage.assess import Assessment
 from skills.triage.engine import TriageEngine
 from skills.triage.language import looks_english
 from skills.triage.questions import MAX_QUESTIONS, Question
+
+MAX_EMERGENCY_QUESTIONS = 3  # red-flag questions before an emergency that rests on probability
 
 NAME = "triage"
 MAX_REPHRASE = 2
@@ -101,8 +106,7 @@ class TriageSkill:
             _slot("answers", {}),
             _slot("asked", []),
         ]
-        # an emergency is never kept waiting behind questions
-        question = None if a.level == "emergency" else self.engine.question(a, age, sex, [])
+        question = self._next_question(a, age, sex, [])
         if question is None:
             return self._result(a, msg, ctx, events)
         intro = p.render("triage.intro_question")
@@ -160,12 +164,24 @@ class TriageSkill:
         a = self.engine.assess(complaint, age, sex, answers)
         question = (
             None
-            if stop or len(asked) >= MAX_QUESTIONS or a.level == "emergency"
-            else self.engine.question(a, age, sex, asked)
+            if stop or len(asked) >= MAX_QUESTIONS
+            else self._next_question(a, age, sex, asked)
         )
         if question is None:
             return self._result(a, msg, ctx, events, notes)
         return self._ask(question, asked, p, events, " ".join(notes))
+
+    def _next_question(
+        self, a: Assessment, age: int | None, sex: str | None, asked: list[str]
+    ) -> Question | None:
+        """The next question, if one is worth asking. A shown emergency is never kept waiting;
+        one that rests on probability alone gets only red-flag questions, three at most."""
+        if a.level != "emergency":
+            return self.engine.question(a, age, sex, asked)
+        if a.emergency_shown or len(asked) >= MAX_EMERGENCY_QUESTIONS:
+            return None
+        question = self.engine.question(a, age, sex, asked)
+        return question if question is not None and question.kind == "red_flag" else None
 
     @staticmethod
     def _record(sid: str, value: bool, answers: dict[str, bool], p: Prompts) -> list[str]:
@@ -297,4 +313,3 @@ class TriageSkill:
             ctx.logger.exception("triage: citation search failed")
             return ()
         return tuple(dict.fromkeys(p.to_citation() for p in passages))
-

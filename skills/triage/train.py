@@ -7,12 +7,16 @@ Defaults (each can be overridden with ``--key=value``):
 - Adam, learning rate 2e-3 with a linear decay, batch 128, label smoothing 0.05, gradient norm
   clipped at 1.0, 10% word dropout (pieces replaced by ``[UNK]``) so the model copes with unknown
   words and typos;
-- at most ``max_minutes`` (30) in all: training stops when the next epoch would not fit, or in
-  the middle of an epoch when time is up (then that partial epoch is validated too), and the
-  best state on validation is kept;
+- at most ``max_minutes`` (30) in all: the learning rate decays linearly with whichever is
+  further along, the planned steps or the time budget, so a slow machine still anneals before
+  the deadline; when time is up training stops, in the middle of an epoch if need be (that
+  partial epoch is validated too), and the best state on validation is kept. On a machine fast
+  enough for the planned epochs the run does not depend on the clock and is reproducible;
 - then a temperature for the level logits is fitted on validation (minimising negative
   log-likelihood), and ``unsure_below``: the level confidence below which the skill rounds the
-  level up, chosen on validation as the highest threshold whose extra over-triage stays under 15%.
+  level up, chosen on validation as the highest threshold whose extra over-triage stays under 15%;
+- ``vita train triage`` then fits the safety floor's rules on fresh validation cases
+  (:mod:`skills.triage.calibrate`, about a minute) and stores them in the checkpoint.
 
 The checkpoint (``checkpoint/triage.pt``) carries the config, both vocabularies, the weights (in
 float16, to stay small) and this metadata; ``vita eval triage`` writes the model card.
@@ -194,15 +198,20 @@ def train(cfg: TrainConfig, progress: Any = None) -> dict[str, Any]:
     rng = random.Random(cfg.seed)
     steps_per_epoch = math.ceil(len(train_data) / cfg.batch)
     total = steps_per_epoch * cfg.epochs
-    sched = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: max(0.05, 1 - s / total))
+    deadline = started + cfg.max_minutes * 60 - 150  # leave time to validate, save, calibrate
+    train_start = time.monotonic()
+
+    def decay(step: int) -> float:
+        time_done = (time.monotonic() - train_start) / max(1.0, deadline - train_start)
+        return max(0.05, 1 - max(step / total, time_done))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(optim, decay)
     loss_fn = nn.CrossEntropyLoss(ignore_index=OUT_PAD, label_smoothing=cfg.label_smoothing)
     task = progress.add_task("training triage model", total=total) if progress else None
     best: dict[str, Any] = {"score": -1.0}
     history = []
-    deadline = started + cfg.max_minutes * 60 - 90  # leave time to validate and save
     out_of_time = False
     for epoch in range(cfg.epochs):
-        epoch_start = time.monotonic()
         for step, idx in enumerate(batches(train_data, cfg.batch, rng)):
             if step % 20 == 0 and time.monotonic() > deadline:
                 out_of_time = True  # keep what we have: validate and save below
@@ -233,7 +242,7 @@ def train(cfg: TrainConfig, progress: Any = None) -> dict[str, Any]:
                 "metrics": metrics,
                 "epoch": epoch + 1,
             }
-        if out_of_time or time.monotonic() + (time.monotonic() - epoch_start) > deadline:
+        if out_of_time:
             break
     model = model.cpu()
     model.load_state_dict(best["state"])
@@ -271,4 +280,3 @@ def save(model: Seq2Seq, src: Vocab, tgt: Vocab, meta: dict[str, Any], path: Pat
         "meta": meta,
     }
     torch.save(blob, path)
-
