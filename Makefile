@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.vita-installed
 # The CPU build of PyTorch, installed before anything else so no package pulls a CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: setup run chat test lint typecheck unit browser-deps bench clean
+.PHONY: setup run chat test lint typecheck unit browser-deps redis-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ chat: setup
 	$(BIN)/vita chat
 
 ## test: set up, then ruff, mypy and the whole test suite (browser tests included)
-test: setup browser-deps lint typecheck unit
+test: setup browser-deps redis-deps lint typecheck unit
 
 lint: setup
 	$(BIN)/ruff check .
@@ -64,12 +64,23 @@ browser-deps:
 		else echo "npm is not available: the accessibility audit will be skipped"; fi; \
 	fi
 
+# The scale-out tests (tests/scale) start a real redis-server on 127.0.0.1. Install Debian's when
+# we can (root with apt-get, as in CI); otherwise those tests skip and say why.
+redis-deps:
+	@if [ -x /usr/bin/redis-server ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing redis-server for the scale-out tests..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+			|| echo "could not install redis-server: the Redis tests will be skipped"; \
+	else echo "redis-server is not installed and cannot be installed here: the Redis tests will be skipped"; fi
+
 bench: setup
 	$(BIN)/python -m benchmarks.safety
 	$(BIN)/python -m benchmarks.triage  # vignettes: model vs baseline vs safety floor, p95 latency
 	$(BIN)/python -m benchmarks.retrieval  # MedQuAD + 200k scale point; --quick for a short run
 	$(BIN)/python -m benchmarks.image_check  # p95 of one skin-photo check (decode..heat map)
 	$(BIN)/python -m benchmarks.recommender  # workout recommender NDCG@10 / hit rate, planner speed
+	$(BIN)/python -m benchmarks.load  # 50/200/500 websocket sessions, 1 and 2 workers; --quick: 5
 
 .PHONY: train-triage eval-triage train-image eval-image
 ## train-triage: regenerate the triage cases and train the seq2seq model (CPU, at most 30 minutes)

@@ -16,7 +16,9 @@ import importlib
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from assistant.config import Settings, SettingsError
 
 # Modules that add sub-commands, in the order they appear in ``vita --help``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "assistant.retention",
     "index.cli",
     "skills.triage.cli",
     "skills.image_check.cli",
@@ -146,9 +149,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(
         args, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from assistant import logs
+    from assistant.metrics import MULTIPROC_ENV
+
+    logs.configure(settings)  # request ids, redaction (see assistant/logs.py)
     print(
         f"Vita is starting on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True
     )
@@ -157,22 +161,44 @@ def _serve(args: argparse.Namespace) -> int:
         "port": settings.port,
         "log_level": settings.log_level,
         "ws_max_size": settings.max_frame_bytes + 1024 * 1024,
+        "access_log": False,  # Vita logs each request itself, with its id and no client address
     }
     if settings.workers > 1:
+        if "://" not in settings.session_store:  # sqlite or memory: nothing shared across workers
+            own = ", each worker has its own sessions" if settings.session_store == "memory" else ""
+            logging.getLogger("vita.serve").warning(
+                "%d workers with session_store=%s: a websocket stays on one worker, but REST "
+                "turns of one session on two workers are not serialised%s and rate limits are "
+                "per worker; VITA_SESSION_STORE=redis://HOST:PORT/DB shares all of it",
+                settings.workers,
+                settings.session_store,
+                own,
+            )
         # Each worker process rebuilds the same settings from the environment.
         for key, value in {
             "VITA_DATA_DIR": str(settings.data_dir),
             "VITA_DEFAULT_LOCALE": settings.default_locale,
+            "VITA_LOG_LEVEL": settings.log_level,
         }.items():
             os.environ[key] = value
         if args.config:
             os.environ["VITA_CONFIG"] = str(args.config)
-        uvicorn.run(
-            "assistant.server:app_from_environment",
-            factory=True,
-            workers=settings.workers,
-            **common,
-        )
+        # /metrics of any worker adds up all workers' numbers (prometheus multiprocess mode)
+        metrics_dir = None
+        if not os.environ.get(MULTIPROC_ENV):
+            metrics_dir = tempfile.mkdtemp(prefix="vita-metrics-")
+            os.environ[MULTIPROC_ENV] = metrics_dir
+        try:
+            uvicorn.run(
+                "assistant.server:app_from_environment",
+                factory=True,
+                workers=settings.workers,
+                **common,
+            )
+        finally:
+            if metrics_dir is not None:
+                os.environ.pop(MULTIPROC_ENV, None)
+                shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         from assistant.server import create_app
 

@@ -40,11 +40,14 @@ class Settings:
     # REST API keys (VITA_API_KEYS=k1,k2); empty = open API. Kept out of repr so logs never show them.
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     log_level: str = "info"
+    metrics: bool = True  # GET /metrics (Prometheus); needs an API key when api_keys are set
 
     # sessions: "sqlite" (file in data_dir), "memory" (tests), or a redis:// URL (scale-out)
     session_store: str = "sqlite"
     default_locale: str = "en-US"
     history_limit: int = 200  # turns sent back to a client that resumes a session
+    # privacy: a session untouched this many days is deleted with everything about it (SECURITY.md)
+    session_ttl_days: int = 30
 
     # skills: registry names, in the order they are tried on equal score
     skills: tuple[str, ...] = ("smalltalk", "triage", "knowledge", "workout", "image_check")

@@ -15,7 +15,7 @@ from assistant.channels.protocol import ImagePayload
 from assistant.config import Settings
 from assistant.manager import DialogueManager
 from assistant.prompts import Prompts
-from assistant.ratelimit import RateLimiter, TokenBucketLimiter
+from assistant.ratelimit import RateLimiter, open_limiter
 from assistant.registry import load_skills
 from assistant.safety import SafetyScreen
 from assistant.sessions import SessionStore, open_store
@@ -39,7 +39,7 @@ class Runtime:
         self.settings = settings
         self.manager = manager
         self.prompts = manager.prompts
-        self.limiter = limiter or TokenBucketLimiter.from_settings(settings)
+        self.limiter = limiter or open_limiter(settings)
         self.ready = threading.Event()
         self.warm_error: BaseException | None = None
         self._warm_thread: threading.Thread | None = None
@@ -135,6 +135,11 @@ class Runtime:
             image=picture,
             quick_reply=cleaned if quick_reply is not None else None,
         )
+
+    def store_reachable(self) -> bool:
+        """False while a shared store (Redis: sessions, rate limits) does not answer."""
+        pings = [getattr(part, "ping", None) for part in (self.manager.store, self.limiter)]
+        return all(bool(ping()) for ping in pings if callable(ping))
 
     def check_rate(self, key: str) -> None:
         if not self.limiter.allow(key):

@@ -5,6 +5,11 @@ background thread, so ``/healthz`` answers at once and ``/readyz`` says when tur
 (turns that arrive earlier wait for the warm-up). Every error, including FastAPI's own validation
 errors and 404s, is answered as ``{"error": {"code", "message"}}``; an unexpected exception is
 logged and answered with a 500 of the same shape, and the server keeps serving.
+
+Observability and privacy (``channels/observe.py``, :mod:`assistant.logs`,
+:mod:`assistant.retention`): the outermost middleware gives every request and websocket a
+request id and counts it for ``GET /metrics``; log records are redacted; every error answered is
+counted by code; the lifespan purges expired sessions at start and every hour.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant import __version__
-from assistant.channels import access, openapi, rest, web
+from assistant import __version__, logs, metrics, retention
+from assistant.channels import access, observe, openapi, rest, web
+from assistant.channels.bodylimit import BodyLimit, BodyTooLarge
 from assistant.channels.websocket import websocket_endpoint
 from assistant.config import Settings
 from assistant.runtime import Runtime
@@ -62,16 +68,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.state.runtime = rt
         rt.warm_up_in_background()
         try:
-            yield
+            async with retention.purging(rt):
+                yield
         finally:
             rt.close()
+            metrics.worker_stopped()
 
+    logs.install()
     app = FastAPI(
         title="Vita API",
         version=__version__,
         description="Conversational health and fitness assistant. Not a diagnosis service.",
         lifespan=lifespan,
     )
+    # innermost, so its 413 reaches the route directly (not through a middleware's task group)
+    app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)  # bodies with no Content-Length
     access.install(app, settings)  # before CORS, so a 401 still carries the CORS headers
     if settings.allowed_origins:
         app.add_middleware(
@@ -99,8 +110,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             response.headers.setdefault("Content-Security-Policy", _CSP)
         return response
 
+    app.add_middleware(observe.ObserveMiddleware)  # last added = outermost: sees every request
     _install_error_handlers(app)
     app.include_router(rest.router)
+    app.include_router(observe.router)  # /metrics
     app.include_router(web.router)  # /widget.js, /demo, /api/v1/widget/config
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
@@ -116,6 +129,7 @@ def _prompts_of(request: Request) -> Any:
 
 
 def _error(request: Request, err: InputError) -> JSONResponse:
+    request.app.state.runtime.manager.metrics.error(err.code)
     return JSONResponse({"error": err.to_dict(_prompts_of(request))}, status_code=err.status)
 
 
@@ -138,6 +152,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyTooLarge):
+            err = InputError("frame_too_large", status=413, size=exc.size, limit=exc.limit)
+            return _error(request, err)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
         if exc.status_code == 400 and "parsing the body" in str(exc.detail):
             code = "invalid_json"  # Starlette's words for a body that is not UTF-8 JSON
@@ -158,4 +175,6 @@ __all__ = ["create_app"]
 
 def app_from_environment() -> FastAPI:
     """App factory for ``vita serve --workers N``: each worker reads settings from the environment."""
-    return create_app(Settings.load())
+    settings = Settings.load()
+    logs.configure(settings)
+    return create_app(settings)

@@ -21,6 +21,8 @@ from assistant.prompts import Prompts
 from assistant.types import ImageData
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Lone UTF-16 surrogates: JSON can carry them as escapes ("\\ud800"), UTF-8 cannot encode them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\xff\xd8\xff", 0, "image/jpeg"),
@@ -28,6 +30,10 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"WEBP", 8, "image/webp"),
 )
 MAX_IMAGE_PIXELS = 40_000_000  # hard ceiling; settings.max_image_pixels may only lower it
+# A JPEG is decoded already shrunk (skills/image_check/photo.py); PNG and WebP are decoded at full
+# size, which costs Pillow about 8 (PNG) to 15 (WebP) bytes a pixel at its peak, so a 50 KB WebP
+# of 40 M pixels would take 600 MB. They get a lower ceiling (about 250 MB at most).
+MAX_FULL_DECODE_PIXELS = 16_000_000
 
 
 class InputError(ValueError):
@@ -40,15 +46,39 @@ class InputError(ValueError):
         self.variables = variables
 
     def message(self, prompts: Prompts) -> str:
-        return prompts.render(f"errors.{self.code}", **self.variables)
+        return scrub_text(prompts.render(f"errors.{self.code}", **self.variables))
 
     def to_dict(self, prompts: Prompts) -> dict[str, str]:
         return {"code": self.code, "message": self.message(prompts)}
 
 
+def scrub_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (see :func:`scrub`)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def scrub(value: Any, depth: int = 32) -> Any:
+    """``value`` with every lone surrogate in its strings (and keys) replaced by U+FFFD.
+
+    A JSON escape such as ``"\\ud800"`` decodes to a string that cannot be encoded as UTF-8, so
+    storing it, or echoing it in a reply or an error, would fail later; channels scrub what they
+    parse. Lists and dicts are scrubbed ``depth`` levels down (deeper data is returned as it is:
+    no request field nests that far, so it is refused by validation anyway).
+    """
+    if isinstance(value, str):
+        return scrub_text(value)
+    if depth <= 0:
+        return value
+    if isinstance(value, list):
+        return [scrub(v, depth - 1) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v, depth - 1) for k, v in value.items()}
+    return value
+
+
 def check_text(text: str, settings: Settings, *, allow_empty: bool = False) -> str:
     """Strip the text and enforce the length limit; empty is an error unless ``allow_empty``."""
-    cleaned = text.replace("\x00", "").strip()
+    cleaned = scrub_text(text).replace("\x00", "").strip()
     if not cleaned and not allow_empty:
         raise InputError("empty_message")
     if len(cleaned) > settings.max_message_chars:
@@ -113,7 +143,8 @@ def check_image_bytes(data: bytes, settings: Settings) -> ImageData:
     mime = sniff_mime(data)
     if mime is None:
         raise InputError("image_unsupported", status=415)
-    limit = min(settings.max_image_pixels, MAX_IMAGE_PIXELS)
+    ceiling = MAX_IMAGE_PIXELS if mime == "image/jpeg" else MAX_FULL_DECODE_PIXELS
+    limit = min(settings.max_image_pixels, ceiling)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

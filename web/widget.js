@@ -49,6 +49,7 @@
   const LOCALE_RE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
   let S = {}; // strings from prompts/web.yaml
+  let PRIVACY = { title: "", paragraphs: [] }; // the privacy notice (prompts/privacy.yaml)
   let limits = { max_image_bytes: 5 * 1024 * 1024, max_message_chars: 4000 };
   let version = "";
   let ui = null; // the built DOM, once the config is loaded
@@ -727,10 +728,34 @@
     fetch(SERVER + "/api/v1/sessions/" + encodeURIComponent(id), { method: "DELETE", credentials: "omit" })
       .then((r) => (r.ok || r.status === 404 ? done() : r.json().then((body) => Promise.reject(body))))
       .catch((err) => {
-        const reason = (err && err.error && err.error.message) || (err && err.message) || String(err);
         confirmBar(false);
-        addNote(t("delete_failed", { reason }));
+        addNote(t("delete_failed", { reason: reasonOf(err) }));
       });
+  }
+
+  function reasonOf(err) {
+    return (err && err.error && err.error.message) || (err && err.message) || String(err);
+  }
+
+  /** "Download my data": the server's export of this conversation, saved as a JSON file. */
+  function downloadData() {
+    fetch(SERVER + "/api/v1/sessions/" + encodeURIComponent(storage(KEY) || "-"), { credentials: "omit" })
+      .then((r) => r.json().then((body) => (r.ok ? body : Promise.reject(body))))
+      .then((body) => {
+        const a = ui.root.appendChild(el("a"));
+        a.href = URL.createObjectURL(new Blob([JSON.stringify(body, null, 2)], { type: "application/json" }));
+        a.download = "vita-conversation.json";
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      })
+      .catch((err) => addNote(t("download_failed", { reason: reasonOf(err) })));
+  }
+
+  function privacyPanel(show) {
+    ui.privacy.hidden = !show;
+    if (show) ui.privacyClose.focus();
+    else focusInput();
   }
 
   // ------------------------------------------------------------------ images
@@ -903,6 +928,7 @@
     const tools = panel.appendChild(el("div", "vw-tools"));
     tools.appendChild(button("vw-btn--small vw-new", t("new_conversation"), () => (restart(), focusInput())));
     tools.appendChild(button("vw-btn--small vw-delete", t("delete_data"), () => confirmBar(true)));
+    tools.appendChild(button("vw-btn--small vw-privacy-open", t("privacy"), () => privacyPanel(true)));
 
     const confirm = panel.appendChild(el("div", "vw-confirm"));
     confirm.setAttribute("role", "group");
@@ -911,6 +937,15 @@
     confirm.appendChild(el("p", null, t("delete_confirm"))).id = "vw-confirm-text";
     confirm.appendChild(button("vw-btn--danger", t("delete_yes"), eraseData));
     const confirmNo = confirm.appendChild(button("", t("delete_no"), () => (confirmBar(false), focusInput())));
+
+    const privacy = panel.appendChild(el("section", "vw-privacy"));
+    privacy.setAttribute("aria-labelledby", "vw-privacy-title");
+    privacy.hidden = true;
+    privacy.appendChild(el("h3", null, PRIVACY.title)).id = "vw-privacy-title";
+    (PRIVACY.paragraphs || []).forEach((text) => privacy.appendChild(el("p", null, text)));
+    const privacyRow = privacy.appendChild(el("div", "vw-privacy__row"));
+    privacyRow.appendChild(button("vw-btn--small vw-download", t("download_data"), downloadData));
+    const privacyClose = privacyRow.appendChild(button("vw-btn--small", t("privacy_close"), () => privacyPanel(false)));
 
     const banner = panel.appendChild(el("div", "vw-banner"));
     banner.setAttribute("role", "status");
@@ -1022,7 +1057,7 @@
     const seen = storage(NOTICE_KEY) === "1";
     notice.hidden = seen;
     form.hidden = !seen;
-    ui = { host, shadow, root, launcher, panel, banner, confirm, confirmNo, body, log, intro, typing, notice, noticeButton, form };
+    ui = { host, shadow, root, launcher, panel, banner, confirm, confirmNo, privacy, privacyClose, body, log, intro, typing, notice, noticeButton, form };
     Object.assign(ui, { preview, previewImg, previewName, file, camera, input });
     updateIntro();
   }
@@ -1054,6 +1089,7 @@
   function start() {
     loadConfig(0).then((cfg) => {
       S = (cfg && cfg.strings) || {};
+      PRIVACY = (cfg && cfg.privacy) || PRIVACY;
       limits = Object.assign(limits, (cfg && cfg.limits) || {});
       version = str(cfg && cfg.version);
       build();

@@ -14,6 +14,7 @@ Decisions:
       so asking for a key as well would protect nothing, and would stop a person erasing their
       data from a page that cannot hold a key. The websocket is guarded by its origin check.
     * CORS preflight requests (``OPTIONS``) never need a key: browsers send them without one.
+    * ``GET /metrics`` (Prometheus) is for operators: with keys configured it needs one too.
     * Keys are compared in constant time, and ``Settings`` keeps them out of its ``repr``.
 """
 
@@ -30,6 +31,7 @@ from assistant.config import Settings
 from assistant.validation import InputError
 
 OPEN_PATHS = frozenset({"/api/v1/widget/config"})
+KEYED_PATHS = frozenset({"/metrics"})  # outside /api/ but for operators only
 _SESSION = re.compile(r"/api/v1/sessions/[^/]+")
 _SESSION_PART = re.compile(r"/api/v1/sessions/[^/]+/[^/]+")  # e.g. a plan export
 
@@ -37,6 +39,8 @@ _SESSION_PART = re.compile(r"/api/v1/sessions/[^/]+/[^/]+")  # e.g. a plan expor
 def needs_key(method: str, path: str) -> bool:
     """Whether a request (or an OpenAPI operation, given its path template) needs an API key."""
     verb = method.upper()
+    if path in KEYED_PATHS:
+        return verb != "OPTIONS"
     if verb == "OPTIONS" or not path.startswith("/api/") or path in OPEN_PATHS:
         return False
     if verb in {"GET", "DELETE"} and _SESSION.fullmatch(path):

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from assistant.validation import InputError
+from assistant.validation import InputError, scrub
 
 MAX_JSON_DEPTH = 32
 
@@ -110,6 +110,7 @@ def parse_frame(
         raise InputError("bad_frame", detail="a frame must be a JSON object")
     if _depth(data) > MAX_JSON_DEPTH:
         raise InputError("bad_frame", detail="nested too deeply")
+    data = scrub(data, MAX_JSON_DEPTH)  # "\ud800" escapes would poison the session's history
     kind = data.get("type")
     if not isinstance(kind, str):
         raise InputError("bad_frame", detail="missing 'type'")

@@ -21,7 +21,12 @@ Decisions:
     * The background model loading draws no progress bar over the prompt: ``index.embed`` turns
       the Hugging Face bars off when it loads the model.
     * If the caller has not configured logging, the engine's warnings go to
-      ``<data_dir>/chat.log`` instead of stderr, so log lines never land mid-conversation.
+      ``<data_dir>/chat.log`` instead of stderr, so log lines never land mid-conversation. Log
+      records are redacted like the server's (:mod:`assistant.logs`).
+    * Privacy: one line at the start says how long the conversation is kept; ``/privacy`` shows
+      the full notice (``prompts/privacy.yaml``); ``/delete`` asks for a typed "yes", then erases
+      the conversation and every skill's data about it (``DialogueManager.erase``, as the web
+      chat's "Delete my data" does) and starts a new one. ``/reset`` keeps the profile.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from rich.markdown import Markdown
 from rich.status import Status
 from rich.text import Text
 
+from assistant import logs
 from assistant.channels.protocol import ImagePayload
 from assistant.channels.render import (
     quick_replies,
@@ -53,6 +59,7 @@ from assistant.channels.render import (
 )
 from assistant.config import Settings
 from assistant.prompts import PromptError, Prompts
+from assistant.retention import privacy_notice
 from assistant.runtime import Runtime
 from assistant.types import Reply, UserMessage
 from assistant.validation import InputError, check_session_id
@@ -122,6 +129,8 @@ class Chat:
             "image": self.cmd_image,
             "profile": self.cmd_profile,
             "export": self.cmd_export,
+            "privacy": self.cmd_privacy,
+            "delete": self.cmd_delete,
         }
 
     # ------------------------------------------------------------------ the loop
@@ -307,11 +316,33 @@ class Chat:
             return
         self.note(self.t("export_done", path=str(path.resolve())), style="green")
 
+    def cmd_privacy(self, args: str) -> None:
+        """``/privacy``: the privacy notice in full."""
+        title, paragraphs = privacy_notice(self.p, self.rt.settings)
+        self.console.print(Markdown(f"**{title}**\n\n" + "\n\n".join(paragraphs)))
+
+    def cmd_delete(self, args: str) -> None:
+        """``/delete``: after a typed "yes", erase the conversation and start a new one."""
+        try:
+            answer = self.read_line(self.t("delete_confirm"))
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        if answer.strip().casefold() not in ("yes", "y"):
+            self.note(self.t("delete_kept"))
+            return
+        if self.call(lambda status: self.rt.manager.erase(self.session_id)) is None:
+            return
+        self.quick = []
+        self.note(self.t("deleted"), style="green")
+        self.session_id = self.rt.manager.new_session()
+        self.note(self.t("session_new", session_id=self.session_id))
+
     # ------------------------------------------------------------------ helpers
 
     def _open(self, session_id: str | None) -> None:
         """Print the banner, then resume ``session_id`` (with its history) or start a session."""
         render_banner(self.console, self.p)
+        self.note(self.t("privacy_hint", days=self.rt.settings.session_ttl_days))
         manager = self.rt.manager
         if session_id:
             try:
@@ -374,6 +405,7 @@ def _split_path(args: str) -> tuple[str, str]:
 @contextmanager
 def _log_to_file(settings: Settings) -> Iterator[None]:
     """Send WARNING+ records to ``<data_dir>/chat.log`` while chatting, if nobody set up logging."""
+    logs.install()
     root = logging.getLogger()
     if root.handlers:
         yield

@@ -111,9 +111,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["health"], responses={503: {"model": ErrorResponse}})
 async def readyz(request: Request) -> JSONResponse:
-    """Models are loaded and turns can be answered."""
+    """Models are loaded and the session store answers, so turns can be answered."""
     rt = _runtime(request)
     if rt.ready.is_set() and rt.warm_error is None:
+        if not await asyncio.to_thread(rt.store_reachable):
+            err = InputError("store_unavailable", status=503)
+            return JSONResponse({"error": err.to_dict(rt.prompts)}, status_code=err.status)
         return JSONResponse({"status": "ready"})
     code = "unavailable" if rt.warm_error is not None else "not_ready"
     message = rt.prompts.render("errors.unavailable" if rt.warm_error else "system.not_ready")

@@ -6,8 +6,9 @@
 * ``GET /widget/{version}/widget.js`` (and ``.css``): the same files pinned to a release, cached
   for a year as ``immutable``. Only the running server's version exists; any other is a 404.
 * ``GET /api/v1/widget/config``: the widget's strings (``prompts/web.yaml``, as raw templates
-  with ``{{ name }}`` variables), the server's version and the input limits the widget checks
-  before sending. The widget fetches it cross-origin, so it needs no API key.
+  with ``{{ name }}`` variables), the privacy notice (``prompts/privacy.yaml``, rendered), the
+  server's version and the input limits the widget checks before sending. The widget fetches it
+  cross-origin, so it needs no API key.
 * ``GET /demo``: a fictional club's site with the floating widget embedded (``web/demo.html``).
 
 Decisions: every asset response carries ``X-Vita-Version`` and
@@ -29,6 +30,7 @@ from pydantic import BaseModel, Field
 from assistant import __version__
 from assistant.channels.rest import ERRORS
 from assistant.config import Settings
+from assistant.retention import privacy_notice
 from assistant.validation import InputError, check_locale
 
 router = APIRouter()
@@ -45,11 +47,20 @@ class WidgetLimits(BaseModel):
     image_types: list[str] = Field(description="photo types the server accepts")
 
 
+class PrivacyNotice(BaseModel):
+    title: str
+    paragraphs: list[str] = Field(description="prompts/privacy.yaml, rendered")
+    retention_days: int = Field(
+        description="session_ttl_days: idle days before deletion (0: never)"
+    )
+
+
 class WidgetConfig(BaseModel):
     version: str = Field(description="the server's version (also the pinned widget path)")
     locale: str = Field(description="the locale the strings are for")
     strings: dict[str, Any] = Field(description="prompts/web.yaml: templates with {{ name }}")
     limits: WidgetLimits
+    privacy: PrivacyNotice
 
 
 @lru_cache(maxsize=16)
@@ -167,6 +178,7 @@ async def widget_config(request: Request, locale: str | None = None) -> WidgetCo
     """Strings, version and input limits for the web widget (no API key needed)."""
     settings = _settings(request)
     chosen = check_locale(locale) or settings.default_locale
+    title, paragraphs = privacy_notice(request.app.state.runtime.prompts, settings)
     return WidgetConfig(
         version=__version__,
         locale=chosen,
@@ -175,5 +187,8 @@ async def widget_config(request: Request, locale: str | None = None) -> WidgetCo
             max_image_bytes=settings.max_image_bytes,
             max_message_chars=settings.max_message_chars,
             image_types=list(IMAGE_TYPES),
+        ),
+        privacy=PrivacyNotice(
+            title=title, paragraphs=paragraphs, retention_days=settings.session_ttl_days
         ),
     )

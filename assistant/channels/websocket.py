@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,12 +26,11 @@ from assistant.channels.protocol import (
     parse_frame,
 )
 from assistant.runtime import Runtime
-from assistant.types import Reply, UserMessage
+from assistant.types import Reply, UserMessage, new_id
 from assistant.validation import InputError, check_locale, check_session_id
 
 log = logging.getLogger("vita.ws")
 MAX_PENDING = 16  # accepted turns waiting for an answer, per connection
-_ids = itertools.count(1)
 
 
 class Connection:
@@ -41,7 +39,7 @@ class Connection:
     def __init__(self, ws: WebSocket, runtime: Runtime) -> None:
         self.ws = ws
         self.rt = runtime
-        self.key = f"conn:{next(_ids)}"
+        self.key = f"conn:{new_id()}"  # unique across workers: the limiter may be shared
         self.session_id: str | None = None
         self.locale: str | None = None
         self.queue: asyncio.Queue[UserMessage | ResetFrame | None] = asyncio.Queue()
@@ -55,6 +53,7 @@ class Connection:
                 await self.ws.send_json(frame)
 
     async def send_error(self, err: InputError) -> None:
+        self.rt.manager.metrics.error(err.code)
         await self.send({"type": "error", **err.to_dict(self.rt.prompts)})
 
     async def serve(self) -> None:
@@ -91,6 +90,9 @@ class Connection:
             self.queue.put_nowait(turn)
         except InputError as err:
             await self.send_error(err)
+        except Exception:  # e.g. the store failed while resuming: answer it, keep the connection
+            log.exception("frame failed on session %s…", (self.session_id or "")[:8])
+            await self.send_error(InputError("internal", status=500))
 
     def _message(self, frame: MessageFrame | QuickReplyFrame) -> UserMessage:
         assert self.session_id is not None
@@ -119,6 +121,10 @@ class Connection:
                     limit = self.rt.settings.history_limit
                     history = [t.to_dict() for t in state.history[-limit:]] if limit > 0 else []
         if not resumed:
+            # a new conversation counts against the client's address, as over REST, so one
+            # client cannot create sessions without limit by opening many connections
+            client = self.ws.client.host if self.ws.client else "unknown"
+            self.rt.check_rate(f"client:{client}")
             self.session_id = await asyncio.to_thread(manager.new_session)
         await self.send(
             {"type": "hello", "session_id": self.session_id, "resumed": resumed, "history": history}

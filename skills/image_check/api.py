@@ -10,18 +10,21 @@ Errors have the engine's shape (``{"error": {"code", "message"}}``): ``image_emp
 ``image_too_large`` (413), ``image_too_many_pixels`` (413), ``image_unsupported`` (415),
 ``image_corrupt`` (400), ``bad_request`` (422, no ``file`` field), ``image_check_disabled``
 (503, the skill is not switched on), ``unavailable`` (503: still warming up, or the checkpoint
-could not be loaded), ``rate_limited`` (429). The photo is read in memory and never stored.
+could not be loaded), ``rate_limited`` (429). The photo is read in memory and never stored:
+the multipart body is parsed by :func:`assistant.channels.uploads.read_upload`, not FastAPI's
+``UploadFile``, whose spool moves uploads over 1 MB to a temporary file on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from assistant.channels.rest import ERRORS
+from assistant.channels.uploads import multipart_body, read_upload
 from assistant.runtime import Runtime
 from assistant.validation import InputError, check_image_bytes
 from skills.image_check.card import build_card
@@ -48,16 +51,16 @@ class ImageCheckResponse(BaseModel):
     response_model=ImageCheckResponse,
     responses={**ERRORS, 415: ERRORS[400]},
     tags=["image check"],
+    openapi_extra=multipart_body("file", "the photo: JPEG, PNG or WebP"),
 )
-async def image_check(
-    request: Request, file: Annotated[UploadFile, File()], heatmap: bool = True
-) -> ImageCheckResponse:
+async def image_check(request: Request, heatmap: bool = True) -> ImageCheckResponse:
     """Check a photo of a skin spot: how soon to see a doctor, or why it cannot be judged."""
     rt: Runtime = request.app.state.runtime
     client = request.client.host if request.client else "unknown"
     rt.check_rate(f"client:{client}")
-    limit = rt.settings.max_image_bytes
-    data = await file.read(limit + 1)
+    filename, data = await read_upload(
+        request, "file", rt.settings.max_frame_bytes, rt.settings.max_image_bytes
+    )
     picture = check_image_bytes(data, rt.settings)
     skill = rt.skill(NAME)
     if not isinstance(skill, ImageCheckSkill):
@@ -68,4 +71,4 @@ async def image_check(
     result = await asyncio.to_thread(checker.check, picture.data, with_heatmap=heatmap)
     body = result.to_json()
     card = build_card(result, rt.prompts).to_dict()
-    return ImageCheckResponse(file=file.filename, card=card, **body)
+    return ImageCheckResponse(file=filename, card=card, **body)

@@ -10,7 +10,8 @@ Decisions:
     * A picture that passed the channel's checks but still fails to decode (a truncated JPEG
       whose header is intact) is refused as "unreadable" with a reply, not an error.
     * The skill keeps nothing: the photo is not stored, not logged, and not written to disk; the
-      reply records only the card.
+      reply records only the card, and the manager stores it without the heat map (drawn over
+      the photo), which only the live reply carries.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from assistant.channels.rest import ERRORS
 from assistant.prompts import Prompts
 from assistant.runtime import Runtime
-from assistant.validation import InputError, check_session_id
+from assistant.validation import InputError, check_session_id, scrub
 from skills.workout.export import to_csv, to_ics, to_markdown
 from skills.workout.plan import Plan, plan_to_dict
 from skills.workout.profile import Profile, ProfileError, choices
@@ -55,6 +55,7 @@ def service_of(request: Request) -> WorkoutService:
 
 def parse_profile(data: Any, prompts: Prompts) -> Profile:
     """A strict profile from request data; raises a 422 :class:`InputError` naming the field."""
+    data = scrub(data)  # a "\ud800" escape in a free-text field would break the JSON answer
     if isinstance(data, dict) and isinstance(data.get("equipment"), str):
         words = [w.strip().lower().replace(" ", "_") for w in data["equipment"].split(",")]
         if not all(w in EQUIPMENT or w == "full_gym" for w in words if w):

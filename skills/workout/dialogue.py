@@ -252,7 +252,11 @@ class Turn:
         try:
             plan = self.svc.plan(self.profile, self.feedback)
         except PlanInvalid as exc:
-            self.ctx.logger.error("workout: no valid plan for %s: %s", self.profile.to_dict(), exc)
+            # the profile holds health details the user typed: only at debug level (SECURITY.md)
+            self.ctx.logger.error("workout: no valid plan: %s", exc)
+            self.ctx.logger.debug(
+                "workout: the profile without a valid plan: %s", self.profile.to_dict()
+            )
             return self._finish(self.p.render("workout.plan_invalid"), done=True)
         updated = before is not None and signature(plan) != signature(before)
         changed = self.show or updated or before is None or not self.slots.get("shown")

@@ -1,8 +1,11 @@
 """The cross-user feedback table that ``vita train workout`` learns from.
 
 Each row is (user, exercise id, value, time). In the chat the user is the session id, so feedback
-is tied to a conversation, not to a person's name; erasing a conversation does not need to touch
-this table because the session id alone identifies no one.
+is tied to a conversation, not to a person's name. Still, it is the person's data: erasing a
+conversation deletes its rows, its export includes them, and the rows of a user whose latest
+feedback is older than ``session_ttl_days`` are purged with the expired sessions
+(:meth:`FeedbackStore.for_user`, :meth:`~FeedbackStore.delete_user`,
+:meth:`~FeedbackStore.purge_older`, reached through the skill's ``SessionData`` methods).
 
 Decisions:
     * A small SQLite file of its own (``<data_dir>/workout/feedback.sqlite3``) rather than a table in
@@ -41,6 +44,7 @@ class FeedbackStore:
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten in the file
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
 
@@ -60,6 +64,31 @@ class FeedbackStore:
             for user, exercise, value in cursor:
                 out.setdefault(user, []).append((exercise, value))
         return out
+
+    def for_user(self, user: str) -> list[dict[str, object]]:
+        """One user's rows, oldest first, as JSON-ready dicts (for a session's export)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT exercise, value, ts FROM feedback WHERE user = ? ORDER BY rowid",
+                (user[:64],),
+            ).fetchall()
+        return [{"exercise": e, "value": v, "ts": ts} for e, v, ts in rows]
+
+    def delete_user(self, user: str) -> int:
+        """Delete one user's rows; how many went."""
+        with self._lock, self._db:
+            cur = self._db.execute("DELETE FROM feedback WHERE user = ?", (user[:64],))
+        return cur.rowcount
+
+    def purge_older(self, older_than: float) -> int:
+        """Delete the rows of every user whose latest feedback is older than ``older_than``."""
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "DELETE FROM feedback WHERE user IN "
+                "(SELECT user FROM feedback GROUP BY user HAVING MAX(ts) < ?)",
+                (older_than,),
+            )
+        return cur.rowcount
 
     def count(self) -> int:
         with self._lock:

@@ -124,6 +124,12 @@ class WorkoutService:
         """A validated plan for a profile and a person's feedback (raises PlanInvalid)."""
         return make_plan(profile, self.catalogue, self.recommender, feedback)
 
+    def stored_feedback(self) -> FeedbackStore | None:
+        """The feedback store if its file exists (export and erase never create it)."""
+        if self._feedback is None and not feedback_path(self.settings).is_file():
+            return None
+        return self.feedback
+
     def record(self, user: str, pairs: Sequence[tuple[str, str]]) -> None:
         """Store feedback for the cross-user model; a storage failure is logged, not raised."""
         if not pairs:

@@ -18,6 +18,7 @@ Decisions:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from assistant.config import Settings
 from assistant.nlu import normalise
@@ -108,3 +109,19 @@ class WorkoutSkill:
 
     def run(self, msg: UserMessage, state: DialogueState, ctx: SkillContext) -> SkillReply:
         return Turn(self.service, msg, state, ctx).reply()
+
+    # ------------------------------------------------------------------ the session's own data
+    # (assistant.skill.SessionData: the feedback rows kept for the cross-user model)
+
+    def export_session(self, session_id: str) -> dict[str, Any]:
+        store = self.service.stored_feedback()
+        rows = store.for_user(session_id) if store is not None else []
+        return {"feedback": rows} if rows else {}
+
+    def erase_session(self, session_id: str) -> int:
+        store = self.service.stored_feedback()
+        return store.delete_user(session_id) if store is not None else 0
+
+    def purge_expired(self, older_than: float) -> int:
+        store = self.service.stored_feedback()
+        return store.purge_older(older_than) if store is not None else 0
